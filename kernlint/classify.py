@@ -1,0 +1,56 @@
+"""Decide what each input path is, by content first and by name second (DESIGN.md,
+"Classify"), and expand directories."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kernlint.elf.reader import is_elf
+
+#: File-name endings that promise an ELF file; such a file without the ELF magic is
+#: malformed input (KL001), not an unrecognised one.
+ELF_SUFFIXES = (".elf", ".o", ".ko", ".so", ".mod", ".axf", ".efi.debug")
+
+_SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A path to lint and its kind: ``image`` (ELF magic), ``not-elf`` (named like an ELF
+    file but is not one), or ``unknown``. ``explicit`` is True when the user named the
+    file rather than a directory holding it."""
+
+    path: str
+    kind: str
+    explicit: bool
+
+
+def classify(path: str, explicit: bool = True) -> Target:
+    """Classify one file by its first bytes and its name. An unreadable file is
+    classified ``image`` so that the reader reports why it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return Target(path, "image", explicit)
+    if is_elf(head):
+        return Target(path, "image", explicit)
+    if path.endswith(ELF_SUFFIXES):
+        return Target(path, "not-elf", explicit)
+    return Target(path, "unknown", explicit)
+
+
+def expand(paths: list[str]) -> Iterator[Target]:
+    """Targets for ``paths``: files as given; directories walked in sorted order,
+    skipping VCS and cache folders. A path that does not exist is yielded as an image
+    target so that the reader reports it (KL001)."""
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+                for name in sorted(files):
+                    yield classify(os.path.join(root, name), explicit=False)
+        else:
+            yield classify(path, explicit=True)

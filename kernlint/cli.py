@@ -1,0 +1,143 @@
+"""The command line (click): ``check``, ``rules``, ``explain``, ``graph``.
+
+Exit status (DESIGN.md): 0 when nothing is at or above ``--fail-on``; 1 when findings
+are; 2 for a usage error or unreadable input (KL001).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from kernlint import __version__
+from kernlint.errors import InputError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"kernlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kernlint")
+def cli() -> None:
+    """Find the silent mistakes that keep a kernel from loading or booting."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, metavar="RULES",
+              help="Only these rules: ids, names or id prefixes (KL1), comma-separated.")
+@click.option("--ignore", multiple=True, metavar="RULES", help="Leave these rules out.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Report format.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
+              show_default=True, help="Lowest severity that makes the exit status 1.")
+@click.option("--quiet", "-q", is_flag=True, help="Findings only: no fix hints, no summary.")
+@click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing.")
+def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], fmt: str,
+          output: str | None, fail_on: str, quiet: bool, statistics: bool) -> None:
+    """Lint ELF images and object files (files or directories)."""
+    from kernlint.engine import run, select_rules
+    from kernlint.report import FORMATS
+
+    if not paths:
+        _fail("no paths given: name ELF files or directories to check")
+    try:
+        rules = select_rules(select, ignore)
+    except UsageError as exc:
+        _fail(str(exc))
+    if output and os.path.isfile(output) and any(
+            os.path.exists(p) and os.path.samefile(output, p) for p in paths):
+        _fail(f"--output {output} names an input file; kernlint never writes to its inputs")
+    result = run(list(paths), rules)
+    text = FORMATS[fmt](result, quiet=quiet, statistics=statistics)
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)
+    if not quiet and fmt == "text":
+        for path, reason in result.skipped:
+            click.echo(f"kernlint: info: {path}: {reason}", err=True)
+    if result.input_errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if result.fails(fail_on) else EXIT_OK)
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def rules_cmd(fmt: str) -> None:
+    """List every rule: id, name, severity, summary."""
+    import json
+
+    from kernlint.engine import all_rules
+
+    rules = all_rules()
+    if fmt == "json":
+        doc = {"rules": [{"id": r.id, "name": r.name, "severity": r.severity,
+                          "summary": r.summary, "applies_to": sorted(r.applies_to)}
+                         for r in rules]}
+        click.echo(json.dumps(doc, indent=2))
+        return
+    width = max(len(r.name) for r in rules)
+    for r in rules:
+        click.echo(f"{r.id}  {r.name:<{width}}  {r.severity:<7}  {r.summary}")
+
+
+@cli.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Print a rule's documentation (by id or name)."""
+    from kernlint.engine import find_rule
+
+    found = find_rule(rule)
+    if found is None:
+        _fail(f"unknown rule {rule!r} (see `kernlint rules`)")
+    click.echo(f"{found.id} {found.name} ({found.severity})\n")
+    click.echo(found.doc.strip())
+
+
+@cli.command()
+@click.argument("path", type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["dot", "json"]), default="dot",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the graph here.")
+def graph(path: str, fmt: str, output: str | None) -> None:
+    """Export the segment/section/symbol graph of an ELF file."""
+    from kernlint.elf.reader import read_image
+    from kernlint.graph import build_graph, to_dot, to_json
+
+    try:
+        image = read_image(path)
+        text = (to_dot if fmt == "dot" else to_json)(build_graph(image))
+    except InputError as exc:
+        _fail(f"{exc.path}: {exc.message}")
+    if output:
+        with open(output, "w", encoding="utf-8") as f:
+            f.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+def main() -> None:
+    """Console-script entry point. Unexpected errors give one line and exit 2, unless
+    ``KERNLINT_DEBUG`` is set (then the traceback is shown)."""
+    try:
+        cli(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("KERNLINT_DEBUG"):
+            raise
+        click.echo(f"kernlint: internal error: {type(exc).__name__}: {exc}"
+                   " (set KERNLINT_DEBUG=1 for a traceback)", err=True)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,43 @@
+"""The per-target context a rule's ``check`` receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from kernlint.config import Config
+from kernlint.errors import InputError
+
+if TYPE_CHECKING:
+    import networkx
+
+    from kernlint.elf.model import Image
+
+#: Input kinds (``APPLIES_TO`` values of rule modules).
+IMAGE = "image"  # an ELF file: ET_EXEC, ET_DYN or ET_REL
+UNREADABLE = "unreadable"  # a file that could not be read or is malformed (KL001)
+
+
+@dataclass(frozen=True)
+class Context:
+    """One target: ``path`` as given, its ``kind``, the parsed model (``image`` for an ELF
+    file) or the ``error`` that stopped reading it, and the run's ``config``.
+
+    Facts that cost time (symbols, relocations, the graph) are computed on first use
+    and cached here, so that a run pays only for what its selected rules read.
+    """
+
+    path: str
+    kind: str
+    config: Config
+    image: Image | None = None
+    error: InputError | None = None
+
+    @cached_property
+    def graph(self) -> networkx.MultiDiGraph:
+        """The section/segment/symbol graph of ``image`` (see :mod:`kernlint.graph`)."""
+        from kernlint.graph import build_graph
+
+        assert self.image is not None
+        return build_graph(self.image)

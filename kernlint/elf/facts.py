@@ -1,0 +1,31 @@
+"""Facts about an :class:`~kernlint.elf.model.Image` that several rules share."""
+
+from __future__ import annotations
+
+from kernlint.elf.constants import ET_DYN, ET_EXEC
+from kernlint.elf.model import Image, Section
+
+
+def is_executable_file(image: Image) -> bool:
+    """ET_EXEC or ET_DYN: a file with an entry point and program headers that a loader
+    maps (gABI "ELF Header", ``e_type``)."""
+    return image.e_type in (ET_EXEC, ET_DYN)
+
+
+def entry_symbols(image: Image) -> list[str]:
+    """Names of symbols defined at ``e_entry`` (the ``ENTRY()`` symbol among them),
+    sorted, without duplicates."""
+    if not is_executable_file(image):
+        return []
+    return sorted({s.name for s in image.symbols.defined_at(image.e_entry)})
+
+
+def function_names(image: Image, section: Section, limit: int = 3) -> list[str]:
+    """Up to ``limit`` names of ``STT_FUNC`` symbols defined in ``section``."""
+    indexes = image.symbols.functions_by_section.get(section.index, [])
+    return [image.symbols.symbol(i).name for i in indexes[:limit]]
+
+
+def quoted(names: list[str]) -> str:
+    """```a`, `b``` for messages."""
+    return ", ".join(f"`{n}`" for n in names)

@@ -1,0 +1,316 @@
+"""Read an ELF file into the model (:mod:`kernlint.elf.model`), lazily and defensively.
+
+Headers come from pyelftools (``ELFFile``); kernlint does not decode them itself. Before
+any table is walked, its extent is checked against the file size, so that a truncated
+or smashed file gives one :class:`~kernlint.errors.InputError` naming what is wrong
+(rule KL001) instead of a traceback, a huge allocation or a long loop. The symbol table
+is read as fixed-size records (:mod:`kernlint.elf.symbols`), relocations as arrays
+(:mod:`kernlint.elf.relocations`), both only on first use.
+
+The file is opened read-only and never written.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import IO, TYPE_CHECKING, Any
+
+from kernlint.elf.constants import (
+    SHT_DYNSYM,
+    SHT_NOBITS,
+    SHT_NOTE,
+    SHT_SYMTAB,
+    SHT_SYMTAB_SHNDX,
+)
+from kernlint.elf.model import ElfHeader, Image, Note, Section, Segment
+from kernlint.errors import InputError
+
+if TYPE_CHECKING:
+    from kernlint.elf.symbols import SymbolTable
+
+ELF_MAGIC = b"\x7fELF"
+
+#: Sizes (bytes) of the ELF header, a program header and a section header, by EI_CLASS
+#: (gABI "ELF Header": Elf32_Ehdr/Elf64_Ehdr, Elf32_Phdr/Elf64_Phdr, Elf32_Shdr/Elf64_Shdr).
+EHDR_SIZE = {1: 52, 2: 64}
+PHDR_SIZE = {1: 32, 2: 56}
+SHDR_SIZE = {1: 40, 2: 64}
+
+
+def is_elf(head: bytes) -> bool:
+    """True when ``head`` (the first bytes of a file) starts with the ELF magic."""
+    return head[:4] == ELF_MAGIC
+
+
+def _enum_int(struct: Any, field: str, value: Any) -> int:
+    """pyelftools decodes enumerated fields (``e_type``, ``sh_type``, ``p_type``) to names;
+    map a name back to its number through the same struct's mapping."""
+    if isinstance(value, int):
+        return value
+    adapter = next(sc for sc in struct.subcons if sc.name == field)
+    return int(adapter.encoding[value])
+
+
+class ElfReader:
+    """An open ELF file. ``read_image()`` returns the :class:`Image`; the image keeps the
+    reader to fetch symbols, relocations and notes on demand.
+
+    Raises :class:`InputError` (KL001) for a missing or unreadable path, a file that is
+    not ELF, or one whose ELF header, program header table, section header table,
+    section name string table or section contents lie past the end of the file.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            self._stream: IO[bytes] = open(path, "rb")  # noqa: SIM115 (kept open for lazy reads)
+            self.size = os.fstat(self._stream.fileno()).st_size
+        except OSError as exc:
+            raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+        self._elf: Any = None
+        self.header: ElfHeader | None = None
+        self._sections: tuple[Section, ...] = ()
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        self._stream.close()
+
+    def read_bytes(self, offset: int, size: int) -> bytes:
+        """``size`` bytes at file ``offset``; raises InputError when they run past EOF."""
+        if offset < 0 or size < 0 or offset + size > self.size:
+            raise InputError(
+                self.path, f"{size} bytes at offset {offset:#x} run past the end of the file"
+                f" ({self.size} bytes)")
+        self._stream.seek(offset)
+        return self._stream.read(size)
+
+    # -- header and tables ---------------------------------------------------------
+
+    def read_image(self) -> Image:
+        """Parse and validate the ELF header, program headers and section headers."""
+        head = self.read_bytes(0, min(self.size, 64))
+        if not is_elf(head):
+            raise InputError(self.path, f"not an ELF file (starts with {head[:4].hex(' ') or 'nothing'})")
+        if len(head) < 6 or head[4] not in (1, 2) or head[5] not in (1, 2):
+            raise InputError(self.path, "malformed ELF: EI_CLASS or EI_DATA is not 1 or 2")
+        ei_class = head[4]
+        if self.size < EHDR_SIZE[ei_class]:
+            raise InputError(
+                self.path, f"truncated ELF: the ELF{32 * ei_class} header needs"
+                f" {EHDR_SIZE[ei_class]} bytes, the file has {self.size}")
+        try:
+            return self._read_image(ei_class)
+        except InputError:
+            raise
+        except Exception as exc:  # pyelftools/construct raise many types on smashed input
+            raise InputError(self.path, f"malformed ELF: {_describe(exc)}") from None
+
+    def _read_image(self, ei_class: int) -> Image:
+        from elftools.elf.elffile import ELFFile
+
+        elf = ELFFile(self._stream)
+        self._elf = elf
+        h = elf.header
+        structs = elf.structs
+        e_shoff = h["e_shoff"]
+        if e_shoff and e_shoff + SHDR_SIZE[ei_class] > self.size:
+            raise InputError(
+                self.path, f"truncated ELF: section header table at e_shoff {e_shoff:#x}"
+                f" lies past the end of the file ({self.size} bytes)")
+        shnum = elf.num_sections() if e_shoff else 0
+        phnum = h["e_phnum"]
+        if phnum == 0xFFFF:  # PN_XNUM: the count is in section 0's sh_info
+            phnum = elf.num_segments()
+        header = ElfHeader(
+            ei_class=32 * ei_class,
+            ei_data="little" if elf.little_endian else "big",
+            e_type=_enum_int(structs.Elf_Ehdr, "e_type", h["e_type"]),
+            e_machine=_enum_int(structs.Elf_Ehdr, "e_machine", h["e_machine"]),
+            e_entry=h["e_entry"],
+            e_phoff=h["e_phoff"],
+            e_shoff=e_shoff,
+            e_flags=h["e_flags"],
+            e_ehsize=h["e_ehsize"],
+            e_phentsize=h["e_phentsize"],
+            e_phnum=phnum,
+            e_shentsize=h["e_shentsize"],
+            e_shnum=shnum,
+            e_shstrndx=elf.get_shstrndx() if shnum else 0,
+        )
+        self.header = header
+        segments = self._read_segments(header, ei_class)
+        sections = self._read_sections(header, ei_class)
+        self._sections = sections
+        return Image(self.path, self.size, header, sections, segments, self)
+
+    def _check_table(self, what: str, offset: int, count: int, entsize: int, need: int) -> None:
+        if count == 0:
+            return
+        if entsize < need:
+            raise InputError(
+                self.path, f"malformed ELF: {what} entry size is {entsize} bytes, expected {need}")
+        end = offset + count * entsize
+        if end > self.size:
+            raise InputError(
+                self.path, f"truncated ELF: {what} ({count} entries at offset {offset:#x},"
+                f" ending at {end:#x}) runs past the end of the file ({self.size} bytes)")
+
+    def _read_segments(self, header: ElfHeader, ei_class: int) -> tuple[Segment, ...]:
+        self._check_table("program header table", header.e_phoff, header.e_phnum,
+                          header.e_phentsize, PHDR_SIZE[ei_class])
+        elf = self._elf
+        out = []
+        for i in range(header.e_phnum):
+            p = elf._get_segment_header(i)
+            seg = Segment(
+                index=i,
+                p_type=_enum_int(elf.structs.Elf_Phdr, "p_type", p["p_type"]),
+                p_flags=p["p_flags"],
+                p_offset=p["p_offset"],
+                p_vaddr=p["p_vaddr"],
+                p_paddr=p["p_paddr"],
+                p_filesz=p["p_filesz"],
+                p_memsz=p["p_memsz"],
+                p_align=p["p_align"],
+            )
+            if seg.p_filesz and seg.p_offset + seg.p_filesz > self.size:
+                raise InputError(
+                    self.path, f"truncated ELF: {seg.label()} (file bytes {seg.p_offset:#x}"
+                    f"-{seg.p_offset + seg.p_filesz:#x}) runs past the end of the file"
+                    f" ({self.size} bytes)")
+            out.append(seg)
+        return tuple(out)
+
+    def _read_sections(self, header: ElfHeader, ei_class: int) -> tuple[Section, ...]:
+        shnum = header.e_shnum
+        self._check_table("section header table", header.e_shoff, shnum, header.e_shentsize,
+                          SHDR_SIZE[ei_class])
+        if not shnum:
+            return ()
+        elf = self._elf
+        raw = [elf._get_section_header(i) for i in range(shnum)]
+        names = self._section_names(header, raw)
+        shdr = elf.structs.Elf_Shdr
+        out = []
+        for i, (s, name) in enumerate(zip(raw, names, strict=True)):
+            sec = Section(
+                index=i,
+                name=name,
+                sh_type=_enum_int(shdr, "sh_type", s["sh_type"]),
+                sh_flags=s["sh_flags"],
+                sh_addr=s["sh_addr"],
+                sh_offset=s["sh_offset"],
+                sh_size=s["sh_size"],
+                sh_link=s["sh_link"],
+                sh_info=s["sh_info"],
+                sh_addralign=s["sh_addralign"],
+                sh_entsize=s["sh_entsize"],
+            )
+            if i and sec.sh_type != SHT_NOBITS and sec.sh_offset + sec.sh_size > self.size:
+                raise InputError(
+                    self.path, f"truncated ELF: {sec.label()} (file bytes {sec.sh_offset:#x}"
+                    f"-{sec.sh_offset + sec.sh_size:#x}) runs past the end of the file"
+                    f" ({self.size} bytes)")
+            out.append(sec)
+        return tuple(out)
+
+    def _section_names(self, header: ElfHeader, raw: list[Any]) -> list[str]:
+        ndx = header.e_shstrndx
+        if ndx == 0:  # SHN_UNDEF: the file has no section name table
+            return [""] * len(raw)
+        if ndx >= len(raw):
+            raise InputError(
+                self.path, f"malformed ELF: e_shstrndx {ndx} is not a section"
+                f" (the file has {len(raw)})")
+        strtab = raw[ndx]
+        data = self.read_bytes(strtab["sh_offset"], strtab["sh_size"])
+        names = []
+        for i, s in enumerate(raw):
+            off = s["sh_name"]
+            if i == 0 and off == 0:
+                names.append("")
+                continue
+            if off >= len(data):
+                raise InputError(
+                    self.path, f"malformed ELF: section [{i}] name offset {off:#x} lies outside"
+                    f" the section name string table ({len(data)} bytes)")
+            end = data.find(b"\0", off)
+            names.append(data[off : end if end >= 0 else len(data)].decode("utf-8", "replace"))
+        return names
+
+    # -- lazily read facts -----------------------------------------------------------
+
+    def symbol_table(self) -> SymbolTable:
+        """The ``SHT_SYMTAB`` section's symbols, else ``SHT_DYNSYM``'s, else an empty table.
+        Raises InputError when the table or its string table is malformed."""
+        from kernlint.elf.symbols import SymbolTable
+
+        header = self.header
+        symtab = next((s for s in self._sections if s.sh_type == SHT_SYMTAB), None)
+        symtab = symtab or next((s for s in self._sections if s.sh_type == SHT_DYNSYM), None)
+        if symtab is None:
+            return SymbolTable.empty(header.ei_class)
+        if symtab.sh_link >= len(self._sections):
+            raise InputError(self.path, f"malformed ELF: {symtab.label()} sh_link {symtab.sh_link}"
+                             " names no section")
+        strtab = self._sections[symtab.sh_link]
+        shndx_sec = next((s for s in self._sections if s.sh_type == SHT_SYMTAB_SHNDX and s.sh_link == symtab.index),
+                         None)
+        return SymbolTable.from_bytes(
+            ei_class=header.ei_class,
+            little_endian=header.ei_data == "little",
+            data=self.read_bytes(symtab.sh_offset, symtab.sh_size),
+            strtab=self.read_bytes(strtab.sh_offset, strtab.sh_size),
+            shndx=self.read_bytes(shndx_sec.sh_offset, shndx_sec.sh_size) if shndx_sec else None,
+            section=symtab,
+            path=self.path,
+        )
+
+    def iter_notes(self) -> Iterator[Note]:
+        """Notes of every ``SHT_NOTE`` section, or of ``PT_NOTE`` segments when the file
+        has no sections. Malformed notes raise InputError."""
+        elf = self._elf
+        try:
+            if self._sections:
+                for sec in self._sections:
+                    if sec.sh_type == SHT_NOTE:
+                        for n in elf.get_section(sec.index).iter_notes():
+                            yield Note(n["n_name"], _note_type(n), _desc(n), section=sec.name)
+            else:
+                for i, seg in enumerate(elf.iter_segments()):
+                    if seg["p_type"] == "PT_NOTE":
+                        for n in seg.iter_notes():
+                            yield Note(n["n_name"], _note_type(n), _desc(n), segment=i)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise InputError(self.path, f"malformed ELF note: {_describe(exc)}") from None
+
+
+def _note_type(n: Any) -> int:
+    t = n["n_type"]
+    if isinstance(t, int):
+        return t
+    from elftools.elf import enums
+
+    for table in (enums.ENUM_NOTE_N_TYPE, enums.ENUM_CORE_NOTE_N_TYPE):
+        if t in table:
+            return int(table[t])
+    return -1
+
+
+def _desc(n: Any) -> bytes:
+    raw = n.get("n_descdata")
+    return raw if isinstance(raw, bytes) else b""
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def read_image(path: str) -> Image:
+    """Open ``path`` and return its :class:`Image`. Raises :class:`InputError`."""
+    return ElfReader(path).read_image()
+

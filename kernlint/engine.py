@@ -1,0 +1,187 @@
+"""Rule discovery, selection and the run loop.
+
+Rules are the modules of the ``kernlint.rules`` package (the top-level ``rules/``
+folder). Each has ``ID``, ``NAME``, ``SEVERITY``, ``APPLIES_TO``, a module docstring
+(its documentation) and ``check(ctx) -> Iterator[Finding]``. Nothing lists them by hand.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from functools import cache
+from types import ModuleType
+
+from kernlint.classify import Target, expand
+from kernlint.config import Config
+from kernlint.context import IMAGE, UNREADABLE, Context
+from kernlint.errors import InputError, UsageError
+from kernlint.finding import SEVERITIES, Finding, severity_rank
+
+RULE_ID = re.compile(r"^KL\d{3}$")
+RULE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+#: The rule that reports unreadable input; always on, since a run cannot lint a file it
+#: cannot read and must say so (exit status 2).
+UNREADABLE_RULE = "KL001"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A discovered rule module, with its metadata checked."""
+
+    id: str
+    name: str
+    severity: str
+    applies_to: frozenset[str]
+    doc: str
+    check: Callable[[Context], Iterable[Finding]]
+    module: ModuleType = field(repr=False, compare=False)
+
+    @property
+    def summary(self) -> str:
+        """The first line of the rule's documentation."""
+        return self.doc.strip().splitlines()[0] if self.doc.strip() else ""
+
+
+def _load(module: ModuleType) -> Rule:
+    missing = [a for a in ("ID", "NAME", "SEVERITY", "APPLIES_TO", "check")
+               if not hasattr(module, a)]
+    if missing or not module.__doc__:
+        raise RuntimeError(f"rule module {module.__name__} lacks {missing or ['a docstring']}")
+    if not RULE_ID.match(module.ID) or not RULE_NAME.match(module.NAME):
+        raise RuntimeError(f"rule module {module.__name__}: bad ID or NAME")
+    if module.SEVERITY not in SEVERITIES:
+        raise RuntimeError(f"rule module {module.__name__}: bad SEVERITY {module.SEVERITY!r}")
+    return Rule(module.ID, module.NAME, module.SEVERITY, frozenset(module.APPLIES_TO),
+                module.__doc__, module.check, module)
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule module of ``kernlint.rules``, sorted by id."""
+    import kernlint.rules as package
+
+    rules = [
+        _load(importlib.import_module(f"{package.__name__}.{info.name}"))
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    ]
+    ids = [r.id for r in rules]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise RuntimeError(f"duplicate rule ids: {sorted(dupes)}")
+    return tuple(sorted(rules, key=lambda r: r.id))
+
+
+def find_rule(token: str) -> Rule | None:
+    """The rule whose id (any case) or name is ``token``, or None."""
+    for rule in all_rules():
+        if token.upper() == rule.id or token.lower() == rule.name:
+            return rule
+    return None
+
+
+def _matches(rule: Rule, token: str) -> bool:
+    return rule.id.startswith(token.upper()) or rule.name == token.lower()
+
+
+def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> tuple[Rule, ...]:
+    """Rules chosen by ``--select`` (all when empty) minus ``--ignore``. Tokens are ids,
+    names or id prefixes (``KL1``), and may be comma-separated. KL001 always runs.
+    Raises UsageError for a token that matches no rule."""
+    sel = _tokens(select)
+    ign = _tokens(ignore)
+    rules = all_rules()
+    for token in sel + ign:
+        if not any(_matches(r, token) for r in rules):
+            raise UsageError(f"unknown rule or prefix: {token!r} (see `kernlint rules`)")
+    return tuple(
+        r for r in rules
+        if r.id == UNREADABLE_RULE
+        or ((not sel or any(_matches(r, t) for t in sel)) and not any(_matches(r, t) for t in ign))
+    )
+
+
+def _tokens(values: Iterable[str]) -> list[str]:
+    return [t.strip() for v in values for t in v.split(",") if t.strip()]
+
+
+@dataclass
+class RunResult:
+    """What a run found: ``findings`` sorted deterministically, the ``files`` linted, and
+    ``skipped`` explicitly named files that are not a kind kernlint reads, with why."""
+
+    findings: list[Finding]
+    files: int
+    skipped: list[tuple[str, str]]
+
+    @property
+    def input_errors(self) -> bool:
+        """True when some input could not be read (KL001): exit status 2."""
+        return any(f.rule == UNREADABLE_RULE for f in self.findings)
+
+    def counts(self) -> dict[str, int]:
+        """Findings per severity."""
+        return {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
+
+    def fails(self, fail_on: str) -> bool:
+        """True when a finding is at or above ``fail_on`` severity."""
+        return any(severity_rank(f.severity) <= severity_rank(fail_on) for f in self.findings)
+
+
+def build_context(target: Target, config: Config) -> Context:
+    """Read ``target`` into a :class:`Context`; a read failure gives an ``unreadable``
+    context carrying the :class:`InputError`."""
+    if target.kind == "not-elf":
+        err = InputError(target.path, "not an ELF file (no \\x7fELF magic), though named like one")
+        return Context(target.path, UNREADABLE, config, error=err)
+    from kernlint.elf.reader import read_image
+
+    try:
+        return Context(target.path, IMAGE, config, image=read_image(target.path))
+    except InputError as err:
+        return Context(target.path, UNREADABLE, config, error=err)
+
+
+def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
+    """Run ``rules`` that apply to ``ctx.kind``; findings get rule, name, severity and
+    path filled in. An InputError raised while a rule reads lazily (say, a smashed
+    symbol table) becomes one KL001 finding and ends the target's checks."""
+    unreadable = next(r for r in all_rules() if r.id == UNREADABLE_RULE)
+    try:
+        for rule in rules:
+            if ctx.kind in rule.applies_to:
+                for f in rule.check(ctx):
+                    yield replace(f, rule=rule.id, name=rule.name, severity=rule.severity,
+                                  path=ctx.path)
+    except InputError as err:
+        bad = Context(ctx.path, UNREADABLE, ctx.config, error=err)
+        for f in unreadable.check(bad):
+            yield replace(f, rule=unreadable.id, name=unreadable.name,
+                          severity=unreadable.severity, path=ctx.path)
+
+
+def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -> RunResult:
+    """Lint ``paths`` (files and directories) with ``rules``."""
+    config = config or Config()
+    rules = tuple(rules)
+    findings: list[Finding] = []
+    skipped: list[tuple[str, str]] = []
+    files = 0
+    for target in expand(paths):
+        if target.kind == "unknown":
+            if target.explicit:
+                skipped.append((target.path, "not recognised as an ELF file; skipped"))
+            continue
+        files += 1
+        ctx = build_context(target, config)
+        try:
+            findings.extend(check_context(ctx, rules))
+        finally:
+            if ctx.image is not None:
+                ctx.image.reader.close()
+    findings.sort(key=Finding.sort_key)
+    return RunResult(findings, files, skipped)

@@ -1,0 +1,91 @@
+"""An allocated section holds code but is not executable.
+
+## What it does
+Finds allocated sections that hold code — an `STT_FUNC` symbol is defined in them, or
+they contain `e_entry` — but lack `SHF_EXECINSTR`; and, in linked images, sections
+with `SHF_EXECINSTR` that lie only in `PT_LOAD` segments without `PF_X`. Runs on
+linked images (ET_EXEC, ET_DYN) and on object files (ET_REL).
+
+## Why is this bad?
+The linker places a section by its flags: a non-executable section goes to a
+read-only or writable segment, which a loader maps without execute permission. With
+paging and NX enabled (UEFI firmware, a kernel's own page tables, any loader honouring
+`p_flags`) the first instruction fetch faults. NASM's default for a section name it
+does not know is `progbits alloc noexec nowrite`, so `section .bootcode` in NASM makes
+exactly this; GNU as makes it with `.section .boot, "a"`.
+
+## Example
+```nasm
+section .bootcode           ; NASM: alloc, noexec
+global _start:function
+_start:
+    cli
+    hlt
+```
+`readelf -S` shows `.bootcode PROGBITS ... A` (no `X`), and the segment holding it is
+`R` only.
+
+## Use instead
+```nasm
+section .bootcode progbits alloc exec nowrite align=16
+```
+or in GNU as `.section .bootcode, "ax", @progbits`; in a linker script with `PHDRS`,
+put the section in a segment with `FLAGS(5)` (R+X).
+
+## References
+- NASM manual, §8.9.2 "`elf` extensions to the SECTION directive" (defaults).
+- GAS manual, "`.section name`" (ELF version), flag `x`.
+- System V gABI, "Sections" (`SHF_EXECINSTR`) and "Program Header" (`PF_X`).
+"""
+
+from collections.abc import Iterator
+
+from kernlint.context import IMAGE, Context
+from kernlint.elf.facts import function_names, is_executable_file, quoted
+from kernlint.finding import Finding, Location
+
+ID = "KL102"
+NAME = "code-not-executable"
+SEVERITY = "error"
+APPLIES_TO = frozenset({IMAGE})
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Yield one finding per allocated code section that is not executable."""
+    image = ctx.image
+    executable = is_executable_file(image)
+    entry = image.e_entry
+    for sec in image.sections:
+        if not sec.index or not sec.is_alloc or not sec.sh_size:
+            continue
+        addr = sec.sh_addr if executable else None
+        if not sec.is_exec:
+            reasons = []
+            funcs = function_names(image, sec)
+            if funcs:
+                reasons.append(f"it defines function symbol(s) {quoted(funcs)}")
+            if executable and sec.sh_addr <= entry < sec.end and not sec.is_tbss:
+                reasons.append(f"it contains e_entry {entry:#x}")
+            if reasons:
+                yield Finding(
+                    f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks"
+                    " SHF_EXECINSTR: the linker puts it in a segment without PF_X",
+                    Location(section=sec.name, address=addr, offset=sec.sh_offset),
+                    fix=(f'mark it executable: `.section {sec.name}, "ax", @progbits` in GNU as,'
+                         f" `section {sec.name} progbits alloc exec nowrite` in NASM"),
+                )
+        elif executable and not sec.is_tbss:
+            holders = [s for s in image.vaddr_index.containing(sec.sh_addr)
+                       if s.vend >= sec.end]
+            if holders and not any(s.is_exec for s in holders):
+                seg = holders[0]
+                yield Finding(
+                    f"{sec.label()} has SHF_EXECINSTR but lies in {image.segment_label(seg)},"
+                    " which lacks PF_X: its code cannot be fetched once the loader honours"
+                    " p_flags",
+                    Location(section=sec.name, segment=seg.index, address=addr,
+                             offset=sec.sh_offset),
+                    fix=("give the segment execute permission (`PHDRS { text PT_LOAD FLAGS(5); }`"
+                         " and `:text` on the output section), or move the section into the"
+                         " text segment"),
+                )

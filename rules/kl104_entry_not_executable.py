@@ -1,0 +1,84 @@
+"""The entry point `e_entry` is not in executable, loaded code.
+
+## What it does
+For linked images (ET_EXEC, ET_DYN), reports when `e_entry` lies in no `PT_LOAD` with
+`PF_X` — looked up both by virtual address (`p_vaddr`) and by physical address
+(`p_paddr`: Linux's vmlinux sets a physical `e_entry`, which is fine) — or when the
+section holding it lacks `SHF_EXECINSTR`. Also when `e_entry` is 0 and no segment
+starts there (ld found no entry symbol).
+
+## Why is this bad?
+The loader jumps to `e_entry` (GRUB through the segment that holds it; QEMU and
+firmware directly). If no executable segment holds it the jump lands in unmapped
+memory, in data, or in whatever other code lies there: a triple fault, a hang or a
+silent wrong start. GNU ld prints nothing when the `ENTRY()` symbol sits in a section
+that is not loaded, and only a warning ("cannot find entry symbol _start; defaulting
+to ...") when the symbol is missing.
+
+## Example
+```ld
+ENTRY(boot_stack)              /* a data symbol, not code */
+SECTIONS {
+  .text 0x100000 : { *(.text) }
+  .data : { *(.data) }         /* boot_stack lives here */
+}
+```
+
+## Use instead
+```ld
+ENTRY(_start)                  /* defined in an "ax" section */
+```
+and make sure that section is allocated and executable (see KL101, KL102).
+
+## References
+- System V gABI, "ELF Header" (`e_entry`), "Program Header" (`PF_X`).
+- GRUB 2.06 `grub-core/loader/multiboot_elfxx.c` ("entry point isn't in a segment").
+- GNU ld manual, "Entry Point".
+"""
+
+from collections.abc import Iterator
+
+from kernlint.context import IMAGE, Context
+from kernlint.elf.facts import entry_symbols, is_executable_file, quoted
+from kernlint.finding import Finding, Location
+
+ID = "KL104"
+NAME = "entry-not-executable"
+SEVERITY = "error"
+APPLIES_TO = frozenset({IMAGE})
+
+_FIX = ("point ENTRY() at code in an allocated, executable section (`.section NAME, \"ax\"`)"
+        " that a PT_LOAD with PF_X holds")
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Yield at most one finding about ``e_entry``."""
+    image = ctx.image
+    if not is_executable_file(image):
+        return
+    entry = image.e_entry
+    names = entry_symbols(image)
+    what = f"e_entry {entry:#x}" + (f" ({quoted(names)})" if names else "")
+    loc = Location(address=entry, symbol=names[0] if names else None)
+    by_vaddr = image.vaddr_index.containing(entry)
+    by_paddr = image.paddr_index.containing(entry)
+    if entry == 0 and not any(s.p_vaddr == 0 or s.p_paddr == 0 for s in image.load_segments):
+        yield Finding("e_entry is 0 and no segment starts there: the link set no entry point",
+                      loc, fix=_FIX)
+        return
+    if not any(s.is_exec for s in by_vaddr + by_paddr):
+        if by_vaddr or by_paddr:
+            seg = (by_vaddr or by_paddr)[0]
+            message = f"{what} lies in {image.segment_label(seg)}, which lacks PF_X"
+            loc = Location(address=entry, segment=seg.index, symbol=loc.symbol)
+        else:
+            message = (f"{what} lies in no PT_LOAD segment (by p_vaddr or p_paddr): the"
+                       " loader jumps into memory it never loaded")
+        yield Finding(message, loc, fix=_FIX)
+        return
+    holder = image.sections_at(entry)
+    if holder and not any(s.is_exec for s in holder):
+        sec = holder[0]
+        yield Finding(
+            f"{what} lies in {sec.label()}, which lacks SHF_EXECINSTR: it is data, not code",
+            Location(address=entry, section=sec.name, symbol=loc.symbol), fix=_FIX)

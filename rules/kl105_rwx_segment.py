@@ -1,0 +1,66 @@
+"""A `PT_LOAD` segment is readable, writable and executable.
+
+## What it does
+Reports each `PT_LOAD` program header whose `p_flags` has `PF_R`, `PF_W` and `PF_X`
+(`RWE` in `readelf -l`).
+
+## Why is this bad?
+A loader that honours `p_flags` maps the whole segment writable and executable: a
+stray write can modify code, and data can be executed, which defeats W^X. It usually
+means code and writable data were put in one segment because the linker script lacks
+`PHDRS` or page alignment between them. binutils 2.39 and later warn about it ("has a
+LOAD segment with RWX permissions"); many kernel builds silence that with
+`--no-warn-rwx-segments`. Some boot stages (GRUB's `kernel.img`, Xen's and Linux's
+init code) accept it knowingly.
+
+## Example
+```ld
+SECTIONS {
+  . = 0x100000;
+  .text : { *(.text) }
+  .data : { *(.data) }     /* same segment as .text: RWE */
+}
+```
+
+## Use instead
+```ld
+PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
+SECTIONS {
+  . = 0x100000;
+  .text : { *(.text) } :text
+  . = ALIGN(4K);
+  .data : { *(.data) } :data
+}
+```
+
+## References
+- GNU ld manual, `--warn-rwx-segments` (binutils 2.39 NEWS).
+- System V gABI, "Program Header" (`p_flags`).
+"""
+
+from collections.abc import Iterator
+
+from kernlint.context import IMAGE, Context
+from kernlint.finding import Finding, Location
+
+ID = "KL105"
+NAME = "rwx-segment"
+SEVERITY = "warning"
+APPLIES_TO = frozenset({IMAGE})
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Yield one finding per RWX PT_LOAD."""
+    image = ctx.image
+    for seg in image.load_segments:
+        if seg.is_rwx:
+            names = [s.name for s in image.sections
+                     if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend]
+            held = f" (holds {', '.join(names[:4])}{', ...' if len(names) > 4 else ''})"
+            yield Finding(
+                f"{image.segment_label(seg)} is readable, writable and executable"
+                + (held if names else ""),
+                Location(segment=seg.index, address=seg.p_vaddr, offset=seg.p_offset),
+                fix=("split code and writable data into separate PT_LOADs (PHDRS with FLAGS(5)"
+                     " and FLAGS(6)) with `. = ALIGN(4K);` between them"),
+            )

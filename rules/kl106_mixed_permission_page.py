@@ -1,0 +1,70 @@
+"""Two `PT_LOAD` segments with different permissions share a page.
+
+## What it does
+Reports each pair of `PT_LOAD` segments with different `p_flags` whose virtual ranges
+`[p_vaddr, p_vaddr + p_memsz)` touch the same page. The page size is the configured
+`page-size` (default 4096 bytes).
+
+## Why is this bad?
+Memory is mapped with one set of permissions per page. A page holding the end of the
+code segment and the start of the data segment must be mapped either writable
+(code becomes writable) or not writable (the first write to data faults), or
+executable or not. Limine refuses such kernels; Linux's ELF loader maps the page with
+the later segment's permissions over the earlier one's.
+
+## Example
+```ld
+PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
+SECTIONS {
+  .text 0x100000 : { *(.text) } :text
+  .data : { *(.data) } :data      /* starts in the page where .text ends */
+}
+```
+
+## Use instead
+```ld
+  .text 0x100000 : { *(.text) } :text
+  . = ALIGN(4K);
+  .data : { *(.data) } :data
+```
+
+## References
+- Limine `PROTOCOL.md` / `common/lib/elf.c` (overlapping permissions per page).
+- System V gABI, "Program Header" (`p_align`, page-sized mapping).
+"""
+
+from collections.abc import Iterator
+
+from kernlint.context import IMAGE, Context
+from kernlint.elf.constants import p_flags_text
+from kernlint.finding import Finding, Location
+
+ID = "KL106"
+NAME = "mixed-permission-page"
+SEVERITY = "warning"
+APPLIES_TO = frozenset({IMAGE})
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Yield one finding per pair of differently-permissioned segments sharing a page."""
+    image = ctx.image
+    page = ctx.config.page_size
+    segs = sorted((s for s in image.load_segments if s.p_memsz),
+                  key=lambda s: (s.p_vaddr, s.index))
+    for i, a in enumerate(segs):
+        a_last = (a.vend - 1) // page
+        for b in segs[i + 1:]:
+            b_first = b.p_vaddr // page
+            if b_first > a_last:
+                break
+            if a.p_flags == b.p_flags:
+                continue
+            shared = max(b_first, a.p_vaddr // page) * page
+            yield Finding(
+                f"segment {a.index} ({p_flags_text(a.p_flags)}, ends {a.vend:#x}) and segment"
+                f" {b.index} ({p_flags_text(b.p_flags)}, starts {b.p_vaddr:#x}) share the"
+                f" {page}-byte page at {shared:#x}: it must be mapped with both permission sets",
+                Location(segment=b.index, address=b.p_vaddr, offset=b.p_offset),
+                fix=(f"align the boundary between them to the page size: `. = ALIGN({page:#x});`"
+                     " before the first output section of the second segment"),
+            )
