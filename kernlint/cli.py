@@ -30,18 +30,41 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--select", multiple=True, metavar="RULES",
-              help="Only these rules: ids, names or id prefixes (KL1), comma-separated.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="RULES",
+    help="Only these rules: ids, names or id prefixes (KL1), comma-separated.",
+)
 @click.option("--ignore", multiple=True, metavar="RULES", help="Leave these rules out.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error",
-              show_default=True, help="Lowest severity that makes the exit status 1.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit status 1.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Findings only: no fix hints, no summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing.")
-def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...], fmt: str,
-          output: str | None, fail_on: str, quiet: bool, statistics: bool) -> None:
+def check(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    quiet: bool,
+    statistics: bool,
+) -> None:
     """Lint ELF images and object files (files or directories)."""
     from kernlint.engine import run, select_rules
     from kernlint.report import FORMATS
@@ -52,8 +75,11 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
         rules = select_rules(select, ignore)
     except UsageError as exc:
         _fail(str(exc))
-    if output and os.path.isfile(output) and any(
-            os.path.exists(p) and os.path.samefile(output, p) for p in paths):
+    if (
+        output
+        and os.path.isfile(output)
+        and any(os.path.exists(p) and os.path.samefile(output, p) for p in paths)
+    ):
         _fail(f"--output {output} names an input file; kernlint never writes to its inputs")
     result = run(list(paths), rules)
     text = FORMATS[fmt](result, quiet=quiet, statistics=statistics)
@@ -71,8 +97,9 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
 
 
 @cli.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def rules_cmd(fmt: str) -> None:
     """List every rule: id, name, severity, summary."""
     import json
@@ -81,9 +108,18 @@ def rules_cmd(fmt: str) -> None:
 
     rules = all_rules()
     if fmt == "json":
-        doc = {"rules": [{"id": r.id, "name": r.name, "severity": r.severity,
-                          "summary": r.summary, "applies_to": sorted(r.applies_to)}
-                         for r in rules]}
+        doc = {
+            "rules": [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "severity": r.severity,
+                    "summary": r.summary,
+                    "applies_to": sorted(r.applies_to),
+                }
+                for r in rules
+            ]
+        }
         click.echo(json.dumps(doc, indent=2))
         return
     width = max(len(r.name) for r in rules)
@@ -106,8 +142,9 @@ def explain(rule: str) -> None:
 
 @cli.command()
 @click.argument("path", type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["dot", "json"]), default="dot",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["dot", "json"]), default="dot", show_default=True
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the graph here.")
 def graph(path: str, fmt: str, output: str | None) -> None:
     """Export the segment/section/symbol graph of an ELF file."""
@@ -138,6 +175,9 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("KERNLINT_DEBUG"):
             raise
-        click.echo(f"kernlint: internal error: {type(exc).__name__}: {exc}"
-                   " (set KERNLINT_DEBUG=1 for a traceback)", err=True)
+        click.echo(
+            f"kernlint: internal error: {type(exc).__name__}: {exc}"
+            " (set KERNLINT_DEBUG=1 for a traceback)",
+            err=True,
+        )
         sys.exit(EXIT_ERROR)

@@ -47,16 +47,24 @@ class Rule:
 
 
 def _load(module: ModuleType) -> Rule:
-    missing = [a for a in ("ID", "NAME", "SEVERITY", "APPLIES_TO", "check")
-               if not hasattr(module, a)]
+    missing = [
+        a for a in ("ID", "NAME", "SEVERITY", "APPLIES_TO", "check") if not hasattr(module, a)
+    ]
     if missing or not module.__doc__:
         raise RuntimeError(f"rule module {module.__name__} lacks {missing or ['a docstring']}")
     if not RULE_ID.match(module.ID) or not RULE_NAME.match(module.NAME):
         raise RuntimeError(f"rule module {module.__name__}: bad ID or NAME")
     if module.SEVERITY not in SEVERITIES:
         raise RuntimeError(f"rule module {module.__name__}: bad SEVERITY {module.SEVERITY!r}")
-    return Rule(module.ID, module.NAME, module.SEVERITY, frozenset(module.APPLIES_TO),
-                module.__doc__, module.check, module)
+    return Rule(
+        module.ID,
+        module.NAME,
+        module.SEVERITY,
+        frozenset(module.APPLIES_TO),
+        module.__doc__,
+        module.check,
+        module,
+    )
 
 
 @cache
@@ -99,7 +107,8 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> tupl
         if not any(_matches(r, token) for r in rules):
             raise UsageError(f"unknown rule or prefix: {token!r} (see `kernlint rules`)")
     return tuple(
-        r for r in rules
+        r
+        for r in rules
         if r.id == UNREADABLE_RULE
         or ((not sel or any(_matches(r, t) for t in sel)) and not any(_matches(r, t) for t in ign))
     )
@@ -155,13 +164,19 @@ def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
         for rule in rules:
             if ctx.kind in rule.applies_to:
                 for f in rule.check(ctx):
-                    yield replace(f, rule=rule.id, name=rule.name, severity=rule.severity,
-                                  path=ctx.path)
+                    yield replace(
+                        f, rule=rule.id, name=rule.name, severity=rule.severity, path=ctx.path
+                    )
     except InputError as err:
         bad = Context(ctx.path, UNREADABLE, ctx.config, error=err)
         for f in unreadable.check(bad):
-            yield replace(f, rule=unreadable.id, name=unreadable.name,
-                          severity=unreadable.severity, path=ctx.path)
+            yield replace(
+                f,
+                rule=unreadable.id,
+                name=unreadable.name,
+                severity=unreadable.severity,
+                path=ctx.path,
+            )
 
 
 def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -> RunResult:

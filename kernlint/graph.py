@@ -49,15 +49,27 @@ def build_graph(image: Image) -> nx.MultiDiGraph:
 
     g = nx.MultiDiGraph(path=image.path, e_type=image.header.e_type_name)
     for seg in image.segments:
-        g.add_node(f"segment:{seg.index}", kind="segment", p_type=p_type_name(seg.p_type),
-                   p_flags=seg.p_flags, p_vaddr=seg.p_vaddr, p_paddr=seg.p_paddr,
-                   p_memsz=seg.p_memsz)
+        g.add_node(
+            f"segment:{seg.index}",
+            kind="segment",
+            p_type=p_type_name(seg.p_type),
+            p_flags=seg.p_flags,
+            p_vaddr=seg.p_vaddr,
+            p_paddr=seg.p_paddr,
+            p_memsz=seg.p_memsz,
+        )
     for sec in image.sections[1:]:
-        g.add_node(f"section:{sec.index}", kind="section", name=sec.name, sh_flags=sec.sh_flags,
-                   sh_addr=sec.sh_addr, sh_size=sec.sh_size)
+        g.add_node(
+            f"section:{sec.index}",
+            kind="section",
+            name=sec.name,
+            sh_flags=sec.sh_flags,
+            sh_addr=sec.sh_addr,
+            sh_size=sec.sh_size,
+        )
     _add_containment(g, image)
     symbols = image.symbols
-    for i, (st_name, value, _size, info, _other, shndx) in enumerate(symbols.records):
+    for i, (st_name, _value, _size, info, _other, shndx) in enumerate(symbols.records):
         if st_name and info & 0xF in (STT_FUNC, STT_OBJECT) and SHN_UNDEF < shndx < SHN_LORESERVE:
             _add_symbol(g, image, i, shndx)
     if is_executable_file(image):
@@ -89,9 +101,12 @@ def _add_containment(g: nx.MultiDiGraph, image: Image) -> None:
             if sec.is_alloc and not (sec.is_tbss and seg.p_type == PT_LOAD):
                 inside = seg.p_vaddr <= sec.sh_addr and sec.end <= seg.vend
             else:
-                inside = (not sec.is_alloc and seg.p_filesz
-                          and seg.p_offset <= sec.sh_offset
-                          and sec.sh_offset + sec.sh_size <= seg.p_offset + seg.p_filesz)
+                inside = (
+                    not sec.is_alloc
+                    and seg.p_filesz
+                    and seg.p_offset <= sec.sh_offset
+                    and sec.sh_offset + sec.sh_size <= seg.p_offset + seg.p_filesz
+                )
             if inside:
                 g.add_edge(f"segment:{seg.index}", f"section:{sec.index}", relation="contains")
 
@@ -104,10 +119,14 @@ def _add_references(g: nx.MultiDiGraph, image: Image) -> None:
     tables = relocation_tables(image)
     if not tables:
         return
-    shndx = np.fromiter((r[5] for r in image.symbols.records), dtype=np.int64,
-                        count=len(image.symbols.records))
-    alloc = sorted((s.sh_addr, s.end, s.index) for s in image.sections
-                   if s.is_alloc and s.sh_size and not s.is_tbss)
+    shndx = np.fromiter(
+        (r[5] for r in image.symbols.records), dtype=np.int64, count=len(image.symbols.records)
+    )
+    alloc = sorted(
+        (s.sh_addr, s.end, s.index)
+        for s in image.sections
+        if s.is_alloc and s.sh_size and not s.is_tbss
+    )
     starts = np.array([a[0] for a in alloc], dtype=np.uint64)
     ends = np.array([a[1] for a in alloc], dtype=np.uint64)
     idx = np.array([a[2] for a in alloc], dtype=np.int64)
@@ -120,8 +139,10 @@ def _add_references(g: nx.MultiDiGraph, image: Image) -> None:
     for table in tables:
         if not len(table):
             continue
-        linked_to_symtab = image.symbols.section is not None and \
-            table.section.sh_link == image.symbols.section.index
+        linked_to_symtab = (
+            image.symbols.section is not None
+            and table.section.sh_link == image.symbols.section.index
+        )
         if table.target is not None:
             sources = np.full(len(table), table.target.index, dtype=np.int64)
         else:
@@ -158,10 +179,13 @@ def to_json(g: nx.MultiDiGraph) -> str:
     """The graph as ``{"nodes": [{"id", ...attrs}], "edges": [{"source", "target",
     "relation", "count"?}]}``, sorted, indented."""
     nodes = [{"id": n, **g.nodes[n]} for n in sorted(g.nodes, key=_node_key)]
-    edges = sorted(({"source": u, "target": v, **d} for u, v, d in g.edges(data=True)),
-                   key=lambda e: (_node_key(e["source"]), _node_key(e["target"]), e["relation"]))
-    return json.dumps({"path": g.graph.get("path"), "nodes": nodes, "edges": edges},
-                      indent=2) + "\n"
+    edges = sorted(
+        ({"source": u, "target": v, **d} for u, v, d in g.edges(data=True)),
+        key=lambda e: (_node_key(e["source"]), _node_key(e["target"]), e["relation"]),
+    )
+    return (
+        json.dumps({"path": g.graph.get("path"), "nodes": nodes, "edges": edges}, indent=2) + "\n"
+    )
 
 
 def to_dot(g: nx.MultiDiGraph) -> str:
@@ -170,18 +194,24 @@ def to_dot(g: nx.MultiDiGraph) -> str:
     shapes = {"segment": "box3d", "section": "box", "symbol": "ellipse", "entry": "doubleoctagon"}
     for n in sorted(g.nodes, key=_node_key):
         a = g.nodes[n]
-        label = {
-            "segment": lambda: f"{n}\\n{a['p_type']} {a['p_vaddr']:#x}",
-            "section": lambda: f"{a['name'] or n}\\n{a['sh_addr']:#x} +{a['sh_size']:#x}",
-            "symbol": lambda: f"{a['name']}\\n{a['st_value']:#x}",
-            "entry": lambda: f"entry\\n{a['address']:#x}",
-        }[a["kind"]]()
+        label = _dot_label(n, a)
         lines.append(f'  "{n}" [shape={shapes[a["kind"]]}, label="{_esc(label)}"];')
     for u, v, d in sorted(g.edges(data=True), key=lambda e: (_node_key(e[0]), _node_key(e[1]))):
-        extra = f' ({d["count"]})' if "count" in d else ""
+        extra = f" ({d['count']})" if "count" in d else ""
         lines.append(f'  "{u}" -> "{v}" [label="{d["relation"]}{extra}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _dot_label(node: str, a: dict) -> str:
+    kind = a["kind"]
+    if kind == "segment":
+        return f"{node}\\n{a['p_type']} {a['p_vaddr']:#x}"
+    if kind == "section":
+        return f"{a['name'] or node}\\n{a['sh_addr']:#x} +{a['sh_size']:#x}"
+    if kind == "symbol":
+        return f"{a['name']}\\n{a['st_value']:#x}"
+    return f"entry\\n{a['address']:#x}"
 
 
 def _esc(text: str) -> str:

@@ -62,36 +62,42 @@ def check(ctx: Context) -> Iterator[Finding]:
     executable = is_executable_file(image)
     entry = image.e_entry
     for sec in candidates:
+        at_entry = []
+        if executable:
+            at_entry = sorted(
+                {s.name for s in symbols.defined_at(entry) if s.st_shndx == sec.index}
+            )
+        start = [s.name for s in symbols.named("_start") if s.st_shndx == sec.index][:1]
+        funcs = [n for n in function_names(image, sec) if n not in at_entry + start]
         reasons = []
         if sec.is_exec:
             reasons.append("SHF_EXECINSTR is set")
-        funcs = function_names(image, sec)
+        if at_entry:
+            reasons.append(f"the entry point e_entry {entry:#x} is its symbol {quoted(at_entry)}")
+        if start and not at_entry:
+            reasons.append("it defines `_start`")
         if funcs:
             reasons.append(f"it defines function symbol(s) {quoted(funcs)}")
-        at_entry = []
-        if executable:
-            at_entry = sorted({s.name for s in symbols.defined_at(entry)
-                               if s.st_shndx == sec.index})
-            if at_entry:
-                reasons.append(f"the entry symbol {quoted(at_entry)} (e_entry {entry:#x})"
-                               " is defined in it")
-        start = [s for s in symbols.named("_start") if s.st_shndx == sec.index]
-        if start and "_start" not in at_entry:
-            reasons.append("it defines `_start`")
         if not reasons:
             continue
-        message = (f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_ALLOC:"
-                   " it is in no PT_LOAD and no loader copies it")
+        message = (
+            f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_ALLOC:"
+            " it is in no PT_LOAD and no loader copies it"
+        )
         if executable and sec.sh_addr <= entry < sec.end:
-            landing = [s for s in image.sections_at(entry)]
-            message += (f"; e_entry {entry:#x} lands in "
-                        + (landing[0].label() if landing else "no allocated section")
-                        + " instead")
+            landing = image.sections_at(entry)
+            if landing:
+                there = [s.name for s in symbols.defined_at(entry) if s.st_shndx != sec.index]
+                at = f" (at {quoted(there[:2])})" if there else ""
+                message += f"; e_entry {entry:#x} lands in {landing[0].label()}{at} instead"
         yield Finding(
             message,
-            Location(section=sec.name, address=sec.sh_addr if executable else None,
-                     offset=sec.sh_offset),
-            fix=(f'declare it allocated and executable: `.section {sec.name or ".boot"}, "ax",'
-                 ' @progbits` (GNU as gives unknown section names no flags), or use a name'
-                 ' GNU as knows, such as `.text.boot`; in NASM add `exec` to `section`'),
+            Location(
+                section=sec.name, address=sec.sh_addr if executable else None, offset=sec.sh_offset
+            ),
+            fix=(
+                f'declare it allocated and executable: `.section {sec.name or ".boot"}, "ax",'
+                " @progbits` (GNU as gives unknown section names no flags), or use a name"
+                " GNU as knows, such as `.text.boot`; in NASM add `exec` to `section`"
+            ),
         )

@@ -71,21 +71,25 @@ def check(ctx: Context) -> Iterator[Finding]:
                     f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks"
                     " SHF_EXECINSTR: the linker puts it in a segment without PF_X",
                     Location(section=sec.name, address=addr, offset=sec.sh_offset),
-                    fix=(f'mark it executable: `.section {sec.name}, "ax", @progbits` in GNU as,'
-                         f" `section {sec.name} progbits alloc exec nowrite` in NASM"),
+                    fix=(
+                        f'mark it executable: `.section {sec.name}, "ax", @progbits` in GNU as,'
+                        f" `section {sec.name} progbits alloc exec nowrite` in NASM"
+                    ),
                 )
         elif executable and not sec.is_tbss:
-            holders = [s for s in image.vaddr_index.containing(sec.sh_addr)
-                       if s.vend >= sec.end]
+            holders = [s for s in image.vaddr_index.containing(sec.sh_addr) if s.vend >= sec.end]
             if holders and not any(s.is_exec for s in holders):
                 seg = holders[0]
                 yield Finding(
                     f"{sec.label()} has SHF_EXECINSTR but lies in {image.segment_label(seg)},"
                     " which lacks PF_X: its code cannot be fetched once the loader honours"
                     " p_flags",
-                    Location(section=sec.name, segment=seg.index, address=addr,
-                             offset=sec.sh_offset),
-                    fix=("give the segment execute permission (`PHDRS { text PT_LOAD FLAGS(5); }`"
-                         " and `:text` on the output section), or move the section into the"
-                         " text segment"),
+                    Location(
+                        section=sec.name, segment=seg.index, address=addr, offset=sec.sh_offset
+                    ),
+                    fix=(
+                        "give the segment execute permission (`PHDRS { text PT_LOAD FLAGS(5); }`"
+                        " and `:text` on the output section), or move the section into the"
+                        " text segment"
+                    ),
                 )

@@ -59,12 +59,17 @@ def check(ctx: Context) -> Iterator[Finding]:
         if loads.covers(sec.sh_addr, sec.end):
             continue
         partial = loads.containing(sec.sh_addr) or loads.containing(sec.end - 1)
-        where = (f"only partly inside {image.segment_label(partial[0])}" if partial
-                 else "inside no PT_LOAD segment")
+        where = (
+            f"only partly inside {image.segment_label(partial[0])}"
+            if partial
+            else "inside no PT_LOAD segment"
+        )
         yield Finding(
             f"{sec.label()} ({sec.sh_addr:#x}-{sec.end:#x}, {sec.sh_size} bytes) is allocated"
             f" but lies {where}: no loader copies it",
             Location(section=sec.name, address=sec.sh_addr, offset=sec.sh_offset),
-            fix=("assign the output section to a PT_LOAD program header (`:phdr` with PHDRS),"
-                 " or drop `:NONE`; check `readelf -lW` section-to-segment mapping"),
+            fix=(
+                "assign the output section to a PT_LOAD program header (`:phdr` with PHDRS),"
+                " or drop `:NONE`; check `readelf -lW` section-to-segment mapping"
+            ),
         )

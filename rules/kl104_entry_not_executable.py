@@ -47,8 +47,10 @@ NAME = "entry-not-executable"
 SEVERITY = "error"
 APPLIES_TO = frozenset({IMAGE})
 
-_FIX = ("point ENTRY() at code in an allocated, executable section (`.section NAME, \"ax\"`)"
-        " that a PT_LOAD with PF_X holds")
+_FIX = (
+    'point ENTRY() at code in an allocated, executable section (`.section NAME, "ax"`)'
+    " that a PT_LOAD with PF_X holds"
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -63,8 +65,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     by_vaddr = image.vaddr_index.containing(entry)
     by_paddr = image.paddr_index.containing(entry)
     if entry == 0 and not any(s.p_vaddr == 0 or s.p_paddr == 0 for s in image.load_segments):
-        yield Finding("e_entry is 0 and no segment starts there: the link set no entry point",
-                      loc, fix=_FIX)
+        yield Finding(
+            "e_entry is 0 and no segment starts there: the link set no entry point", loc, fix=_FIX
+        )
         return
     if not any(s.is_exec for s in by_vaddr + by_paddr):
         if by_vaddr or by_paddr:
@@ -72,8 +75,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             message = f"{what} lies in {image.segment_label(seg)}, which lacks PF_X"
             loc = Location(address=entry, segment=seg.index, symbol=loc.symbol)
         else:
-            message = (f"{what} lies in no PT_LOAD segment (by p_vaddr or p_paddr): the"
-                       " loader jumps into memory it never loaded")
+            message = (
+                f"{what} lies in no PT_LOAD segment (by p_vaddr or p_paddr): the"
+                " loader jumps into memory it never loaded"
+            )
         yield Finding(message, loc, fix=_FIX)
         return
     holder = image.sections_at(entry)
@@ -81,4 +86,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         sec = holder[0]
         yield Finding(
             f"{what} lies in {sec.label()}, which lacks SHF_EXECINSTR: it is data, not code",
-            Location(address=entry, section=sec.name, symbol=loc.symbol), fix=_FIX)
+            Location(address=entry, section=sec.name, symbol=loc.symbol),
+            fix=_FIX,
+        )

@@ -54,13 +54,18 @@ def check(ctx: Context) -> Iterator[Finding]:
     image = ctx.image
     for seg in image.load_segments:
         if seg.is_rwx:
-            names = [s.name for s in image.sections
-                     if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend]
+            names = [
+                s.name
+                for s in image.sections
+                if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend
+            ]
             held = f" (holds {', '.join(names[:4])}{', ...' if len(names) > 4 else ''})"
             yield Finding(
                 f"{image.segment_label(seg)} is readable, writable and executable"
                 + (held if names else ""),
                 Location(segment=seg.index, address=seg.p_vaddr, offset=seg.p_offset),
-                fix=("split code and writable data into separate PT_LOADs (PHDRS with FLAGS(5)"
-                     " and FLAGS(6)) with `. = ALIGN(4K);` between them"),
+                fix=(
+                    "split code and writable data into separate PT_LOADs (PHDRS with FLAGS(5)"
+                    " and FLAGS(6)) with `. = ALIGN(4K);` between them"
+                ),
             )

@@ -49,11 +49,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     """Yield one finding per pair of differently-permissioned segments sharing a page."""
     image = ctx.image
     page = ctx.config.page_size
-    segs = sorted((s for s in image.load_segments if s.p_memsz),
-                  key=lambda s: (s.p_vaddr, s.index))
+    segs = sorted((s for s in image.load_segments if s.p_memsz), key=lambda s: (s.p_vaddr, s.index))
     for i, a in enumerate(segs):
         a_last = (a.vend - 1) // page
-        for b in segs[i + 1:]:
+        for b in segs[i + 1 :]:
             b_first = b.p_vaddr // page
             if b_first > a_last:
                 break
@@ -65,6 +64,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f" {b.index} ({p_flags_text(b.p_flags)}, starts {b.p_vaddr:#x}) share the"
                 f" {page}-byte page at {shared:#x}: it must be mapped with both permission sets",
                 Location(segment=b.index, address=b.p_vaddr, offset=b.p_offset),
-                fix=(f"align the boundary between them to the page size: `. = ALIGN({page:#x});`"
-                     " before the first output section of the second segment"),
+                fix=(
+                    f"align the boundary between them to the page size: `. = ALIGN({page:#x});`"
+                    " before the first output section of the second segment"
+                ),
             )

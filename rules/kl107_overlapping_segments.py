@@ -63,16 +63,20 @@ def check(ctx: Context) -> Iterator[Finding]:
     if not is_executable_file(image):
         return
     loads = image.load_segments
-    for space, start, end in (("virtual", lambda s: s.p_vaddr, lambda s: s.vend),
-                              ("physical", lambda s: s.p_paddr, lambda s: s.pend)):
+    for space, start, end in (
+        ("virtual", lambda s: s.p_vaddr, lambda s: s.vend),
+        ("physical", lambda s: s.p_paddr, lambda s: s.pend),
+    ):
         for a, b in _overlaps(loads, start, end):
             lo, hi = max(start(a), start(b)), min(end(a), end(b))
             yield Finding(
                 f"segment {a.index} and segment {b.index} overlap in {space} addresses"
                 f" {lo:#x}-{hi:#x} ({hi - lo} bytes): the later one overwrites the earlier",
                 Location(segment=b.index, address=lo),
-                fix=("give each output section its own load address (`AT()`/`AT>`) after the"
-                     " previous one, e.g. `AT(LOADADDR(.prev) + SIZEOF(.prev))`"),
+                fix=(
+                    "give each output section its own load address (`AT()`/`AT>`) after the"
+                    " previous one, e.g. `AT(LOADADDR(.prev) + SIZEOF(.prev))`"
+                ),
             )
     secs = [s for s in image.sections if s.index and s.is_alloc and s.sh_size and not s.is_tbss]
     for a, b in _overlaps(secs, lambda s: s.sh_addr, lambda s: s.end):
@@ -81,6 +85,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"{a.label()} ({a.sh_addr:#x}-{a.end:#x}) and {b.label()} ({b.sh_addr:#x}-{b.end:#x})"
             f" overlap in {hi - lo} bytes at {lo:#x}",
             Location(section=b.name, address=lo, offset=b.sh_offset),
-            fix=("remove the address assignment that moves the location counter back, or drop"
-                 " `--no-check-sections` and read ld's overlap error"),
+            fix=(
+                "remove the address assignment that moves the location counter back, or drop"
+                " `--no-check-sections` and read ld's overlap error"
+            ),
         )

@@ -48,14 +48,26 @@ def check(ctx: Context) -> Iterator[Finding]:
         if align > 1 and align & (align - 1):
             yield Finding(
                 f"{image.segment_label(seg)} has p_align {align:#x}, which is not a power of two",
-                loc, fix="link again without hand-edited program headers; p_align must be 2**n")
+                loc,
+                fix="link again without hand-edited program headers; p_align must be 2**n",
+            )
         elif align > 1 and seg.p_vaddr % align != seg.p_offset % align:
+            empty = not seg.p_filesz and not seg.p_memsz
             yield Finding(
-                f"{image.segment_label(seg)} has p_vaddr {seg.p_vaddr:#x} and p_offset"
+                f"{image.segment_label(seg)}"
+                + (
+                    " is empty (p_filesz = p_memsz = 0; often the segment meant for sections"
+                    " that lost SHF_ALLOC, see KL101) and"
+                    if empty
+                    else ""
+                )
+                + f" has p_vaddr {seg.p_vaddr:#x} and p_offset"
                 f" {seg.p_offset:#x}, which differ modulo p_align {align:#x}"
                 f" ({seg.p_vaddr % align:#x} vs {seg.p_offset % align:#x}): a paging loader"
                 " maps it at the wrong addresses",
                 loc,
-                fix=("let ld place the segment (drop -N/--omagic and -n/--nmagic for paged"
-                     " loaders; align output section addresses to MAXPAGESIZE)"),
+                fix=(
+                    "let ld place the segment (drop -N/--omagic and -n/--nmagic for paged"
+                    " loaders; align output section addresses to MAXPAGESIZE)"
+                ),
             )

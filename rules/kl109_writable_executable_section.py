@@ -46,8 +46,11 @@ def check(ctx: Context) -> Iterator[Finding]:
         if sec.index and sec.is_write and sec.is_exec:
             yield Finding(
                 f"{sec.label()} is both writable and executable (SHF_WRITE|SHF_EXECINSTR)",
-                Location(section=sec.name, address=sec.sh_addr if linked else None,
-                         offset=sec.sh_offset),
-                fix=(f'drop the `w` flag: `.section {sec.name}, "ax", @progbits`, and move its'
-                     " variables to a separate `\"aw\"` section"),
+                Location(
+                    section=sec.name, address=sec.sh_addr if linked else None, offset=sec.sh_offset
+                ),
+                fix=(
+                    f'drop the `w` flag: `.section {sec.name}, "ax", @progbits`, and move its'
+                    ' variables to a separate `"aw"` section'
+                ),
             )

@@ -11,8 +11,13 @@ ET_EXEC = 2
 ET_DYN = 3
 ET_CORE = 4
 
-E_TYPE_NAMES = {ET_NONE: "ET_NONE", ET_REL: "ET_REL", ET_EXEC: "ET_EXEC", ET_DYN: "ET_DYN",
-                ET_CORE: "ET_CORE"}
+E_TYPE_NAMES = {
+    ET_NONE: "ET_NONE",
+    ET_REL: "ET_REL",
+    ET_EXEC: "ET_EXEC",
+    ET_DYN: "ET_DYN",
+    ET_CORE: "ET_CORE",
+}
 
 # e_machine (gABI; the architectures kernlint knows by name)
 EM_386 = 3
@@ -21,8 +26,13 @@ EM_X86_64 = 62
 EM_AARCH64 = 183
 EM_RISCV = 243
 
-E_MACHINE_NAMES = {EM_386: "EM_386", EM_ARM: "EM_ARM", EM_X86_64: "EM_X86_64",
-                   EM_AARCH64: "EM_AARCH64", EM_RISCV: "EM_RISCV"}
+E_MACHINE_NAMES = {
+    EM_386: "EM_386",
+    EM_ARM: "EM_ARM",
+    EM_X86_64: "EM_X86_64",
+    EM_AARCH64: "EM_AARCH64",
+    EM_RISCV: "EM_RISCV",
+}
 
 # sh_type (gABI, "Section Header")
 SHT_NULL = 0
@@ -40,10 +50,18 @@ SHT_GROUP = 17
 SHT_SYMTAB_SHNDX = 18
 
 SH_TYPE_NAMES = {
-    SHT_NULL: "SHT_NULL", SHT_PROGBITS: "SHT_PROGBITS", SHT_SYMTAB: "SHT_SYMTAB",
-    SHT_STRTAB: "SHT_STRTAB", SHT_RELA: "SHT_RELA", SHT_HASH: "SHT_HASH",
-    SHT_DYNAMIC: "SHT_DYNAMIC", SHT_NOTE: "SHT_NOTE", SHT_NOBITS: "SHT_NOBITS",
-    SHT_REL: "SHT_REL", SHT_DYNSYM: "SHT_DYNSYM", SHT_GROUP: "SHT_GROUP",
+    SHT_NULL: "SHT_NULL",
+    SHT_PROGBITS: "SHT_PROGBITS",
+    SHT_SYMTAB: "SHT_SYMTAB",
+    SHT_STRTAB: "SHT_STRTAB",
+    SHT_RELA: "SHT_RELA",
+    SHT_HASH: "SHT_HASH",
+    SHT_DYNAMIC: "SHT_DYNAMIC",
+    SHT_NOTE: "SHT_NOTE",
+    SHT_NOBITS: "SHT_NOBITS",
+    SHT_REL: "SHT_REL",
+    SHT_DYNSYM: "SHT_DYNSYM",
+    SHT_GROUP: "SHT_GROUP",
     SHT_SYMTAB_SHNDX: "SHT_SYMTAB_SHNDX",
 }
 
@@ -79,10 +97,18 @@ PT_GNU_RELRO = 0x6474E552
 PT_GNU_PROPERTY = 0x6474E553
 
 P_TYPE_NAMES = {
-    PT_NULL: "PT_NULL", PT_LOAD: "PT_LOAD", PT_DYNAMIC: "PT_DYNAMIC", PT_INTERP: "PT_INTERP",
-    PT_NOTE: "PT_NOTE", PT_SHLIB: "PT_SHLIB", PT_PHDR: "PT_PHDR", PT_TLS: "PT_TLS",
-    PT_GNU_EH_FRAME: "PT_GNU_EH_FRAME", PT_GNU_STACK: "PT_GNU_STACK",
-    PT_GNU_RELRO: "PT_GNU_RELRO", PT_GNU_PROPERTY: "PT_GNU_PROPERTY",
+    PT_NULL: "PT_NULL",
+    PT_LOAD: "PT_LOAD",
+    PT_DYNAMIC: "PT_DYNAMIC",
+    PT_INTERP: "PT_INTERP",
+    PT_NOTE: "PT_NOTE",
+    PT_SHLIB: "PT_SHLIB",
+    PT_PHDR: "PT_PHDR",
+    PT_TLS: "PT_TLS",
+    PT_GNU_EH_FRAME: "PT_GNU_EH_FRAME",
+    PT_GNU_STACK: "PT_GNU_STACK",
+    PT_GNU_RELRO: "PT_GNU_RELRO",
+    PT_GNU_PROPERTY: "PT_GNU_PROPERTY",
 }
 
 # p_flags (gABI)
@@ -123,6 +149,11 @@ def sh_flags_text(sh_flags: int) -> str:
     """readelf-style letters for the flags kernlint reasons about: ``W``, ``A``, ``X``, ``T``."""
     return "".join(
         letter
-        for bit, letter in ((SHF_WRITE, "W"), (SHF_ALLOC, "A"), (SHF_EXECINSTR, "X"), (SHF_TLS, "T"))
+        for bit, letter in (
+            (SHF_WRITE, "W"),
+            (SHF_ALLOC, "A"),
+            (SHF_EXECINSTR, "X"),
+            (SHF_TLS, "T"),
+        )
         if sh_flags & bit
     )

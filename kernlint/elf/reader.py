@@ -80,8 +80,10 @@ class ElfReader:
         """``size`` bytes at file ``offset``; raises InputError when they run past EOF."""
         if offset < 0 or size < 0 or offset + size > self.size:
             raise InputError(
-                self.path, f"{size} bytes at offset {offset:#x} run past the end of the file"
-                f" ({self.size} bytes)")
+                self.path,
+                f"{size} bytes at offset {offset:#x} run past the end of the file"
+                f" ({self.size} bytes)",
+            )
         self._stream.seek(offset)
         return self._stream.read(size)
 
@@ -91,14 +93,18 @@ class ElfReader:
         """Parse and validate the ELF header, program headers and section headers."""
         head = self.read_bytes(0, min(self.size, 64))
         if not is_elf(head):
-            raise InputError(self.path, f"not an ELF file (starts with {head[:4].hex(' ') or 'nothing'})")
+            raise InputError(
+                self.path, f"not an ELF file (starts with {head[:4].hex(' ') or 'nothing'})"
+            )
         if len(head) < 6 or head[4] not in (1, 2) or head[5] not in (1, 2):
             raise InputError(self.path, "malformed ELF: EI_CLASS or EI_DATA is not 1 or 2")
         ei_class = head[4]
         if self.size < EHDR_SIZE[ei_class]:
             raise InputError(
-                self.path, f"truncated ELF: the ELF{32 * ei_class} header needs"
-                f" {EHDR_SIZE[ei_class]} bytes, the file has {self.size}")
+                self.path,
+                f"truncated ELF: the ELF{32 * ei_class} header needs"
+                f" {EHDR_SIZE[ei_class]} bytes, the file has {self.size}",
+            )
         try:
             return self._read_image(ei_class)
         except InputError:
@@ -116,8 +122,10 @@ class ElfReader:
         e_shoff = h["e_shoff"]
         if e_shoff and e_shoff + SHDR_SIZE[ei_class] > self.size:
             raise InputError(
-                self.path, f"truncated ELF: section header table at e_shoff {e_shoff:#x}"
-                f" lies past the end of the file ({self.size} bytes)")
+                self.path,
+                f"truncated ELF: section header table at e_shoff {e_shoff:#x}"
+                f" lies past the end of the file ({self.size} bytes)",
+            )
         shnum = elf.num_sections() if e_shoff else 0
         phnum = h["e_phnum"]
         if phnum == 0xFFFF:  # PN_XNUM: the count is in section 0's sh_info
@@ -149,16 +157,24 @@ class ElfReader:
             return
         if entsize < need:
             raise InputError(
-                self.path, f"malformed ELF: {what} entry size is {entsize} bytes, expected {need}")
+                self.path, f"malformed ELF: {what} entry size is {entsize} bytes, expected {need}"
+            )
         end = offset + count * entsize
         if end > self.size:
             raise InputError(
-                self.path, f"truncated ELF: {what} ({count} entries at offset {offset:#x},"
-                f" ending at {end:#x}) runs past the end of the file ({self.size} bytes)")
+                self.path,
+                f"truncated ELF: {what} ({count} entries at offset {offset:#x},"
+                f" ending at {end:#x}) runs past the end of the file ({self.size} bytes)",
+            )
 
     def _read_segments(self, header: ElfHeader, ei_class: int) -> tuple[Segment, ...]:
-        self._check_table("program header table", header.e_phoff, header.e_phnum,
-                          header.e_phentsize, PHDR_SIZE[ei_class])
+        self._check_table(
+            "program header table",
+            header.e_phoff,
+            header.e_phnum,
+            header.e_phentsize,
+            PHDR_SIZE[ei_class],
+        )
         elf = self._elf
         out = []
         for i in range(header.e_phnum):
@@ -176,16 +192,19 @@ class ElfReader:
             )
             if seg.p_filesz and seg.p_offset + seg.p_filesz > self.size:
                 raise InputError(
-                    self.path, f"truncated ELF: {seg.label()} (file bytes {seg.p_offset:#x}"
+                    self.path,
+                    f"truncated ELF: {seg.label()} (file bytes {seg.p_offset:#x}"
                     f"-{seg.p_offset + seg.p_filesz:#x}) runs past the end of the file"
-                    f" ({self.size} bytes)")
+                    f" ({self.size} bytes)",
+                )
             out.append(seg)
         return tuple(out)
 
     def _read_sections(self, header: ElfHeader, ei_class: int) -> tuple[Section, ...]:
         shnum = header.e_shnum
-        self._check_table("section header table", header.e_shoff, shnum, header.e_shentsize,
-                          SHDR_SIZE[ei_class])
+        self._check_table(
+            "section header table", header.e_shoff, shnum, header.e_shentsize, SHDR_SIZE[ei_class]
+        )
         if not shnum:
             return ()
         elf = self._elf
@@ -209,9 +228,11 @@ class ElfReader:
             )
             if i and sec.sh_type != SHT_NOBITS and sec.sh_offset + sec.sh_size > self.size:
                 raise InputError(
-                    self.path, f"truncated ELF: {sec.label()} (file bytes {sec.sh_offset:#x}"
+                    self.path,
+                    f"truncated ELF: {sec.label()} (file bytes {sec.sh_offset:#x}"
                     f"-{sec.sh_offset + sec.sh_size:#x}) runs past the end of the file"
-                    f" ({self.size} bytes)")
+                    f" ({self.size} bytes)",
+                )
             out.append(sec)
         return tuple(out)
 
@@ -221,8 +242,9 @@ class ElfReader:
             return [""] * len(raw)
         if ndx >= len(raw):
             raise InputError(
-                self.path, f"malformed ELF: e_shstrndx {ndx} is not a section"
-                f" (the file has {len(raw)})")
+                self.path,
+                f"malformed ELF: e_shstrndx {ndx} is not a section (the file has {len(raw)})",
+            )
         strtab = raw[ndx]
         data = self.read_bytes(strtab["sh_offset"], strtab["sh_size"])
         names = []
@@ -233,8 +255,10 @@ class ElfReader:
                 continue
             if off >= len(data):
                 raise InputError(
-                    self.path, f"malformed ELF: section [{i}] name offset {off:#x} lies outside"
-                    f" the section name string table ({len(data)} bytes)")
+                    self.path,
+                    f"malformed ELF: section [{i}] name offset {off:#x} lies outside"
+                    f" the section name string table ({len(data)} bytes)",
+                )
             end = data.find(b"\0", off)
             names.append(data[off : end if end >= 0 else len(data)].decode("utf-8", "replace"))
         return names
@@ -252,11 +276,19 @@ class ElfReader:
         if symtab is None:
             return SymbolTable.empty(header.ei_class)
         if symtab.sh_link >= len(self._sections):
-            raise InputError(self.path, f"malformed ELF: {symtab.label()} sh_link {symtab.sh_link}"
-                             " names no section")
+            raise InputError(
+                self.path,
+                f"malformed ELF: {symtab.label()} sh_link {symtab.sh_link} names no section",
+            )
         strtab = self._sections[symtab.sh_link]
-        shndx_sec = next((s for s in self._sections if s.sh_type == SHT_SYMTAB_SHNDX and s.sh_link == symtab.index),
-                         None)
+        shndx_sec = next(
+            (
+                s
+                for s in self._sections
+                if s.sh_type == SHT_SYMTAB_SHNDX and s.sh_link == symtab.index
+            ),
+            None,
+        )
         return SymbolTable.from_bytes(
             ei_class=header.ei_class,
             little_endian=header.ei_data == "little",
@@ -313,4 +345,3 @@ def _describe(exc: BaseException) -> str:
 def read_image(path: str) -> Image:
     """Open ``path`` and return its :class:`Image`. Raises :class:`InputError`."""
     return ElfReader(path).read_image()
-

@@ -59,8 +59,11 @@ def read_relocations(image: Image, section: Section) -> RelocationTable:
     rela = section.sh_type == SHT_RELA
     dtype = _dtype(h.ei_class, h.ei_data == "little", rela)
     if section.sh_size % dtype.itemsize:
-        raise InputError(image.path, f"malformed ELF: {section.label()} is {section.sh_size}"
-                         f" bytes, not a multiple of its {dtype.itemsize}-byte records")
+        raise InputError(
+            image.path,
+            f"malformed ELF: {section.label()} is {section.sh_size}"
+            f" bytes, not a multiple of its {dtype.itemsize}-byte records",
+        )
     data = image.reader.read_bytes(section.sh_offset, section.sh_size)
     recs = np.frombuffer(data, dtype=dtype)
     info = recs["r_info"].astype(np.uint64)
@@ -72,8 +75,9 @@ def read_relocations(image: Image, section: Section) -> RelocationTable:
     target = None
     if section.sh_info and section.sh_info < len(image.sections):
         target = image.sections[section.sh_info]
-    return RelocationTable(section, target, recs["r_offset"].astype(np.uint64), r_sym, r_type,
-                           addend)
+    return RelocationTable(
+        section, target, recs["r_offset"].astype(np.uint64), r_sym, r_type, addend
+    )
 
 
 def relocation_tables(image: Image) -> list[RelocationTable]:

@@ -30,8 +30,12 @@ class SymbolTable:
     with ``st_shndx`` resolved through ``SHT_SYMTAB_SHNDX``. Index 0 is the null symbol.
     """
 
-    def __init__(self, records: list[tuple[int, int, int, int, int, int]], strtab: bytes,
-                 section: Section | None) -> None:
+    def __init__(
+        self,
+        records: list[tuple[int, int, int, int, int, int]],
+        strtab: bytes,
+        section: Section | None,
+    ) -> None:
         self.records = records
         self._strtab = strtab
         self.section = section
@@ -42,8 +46,17 @@ class SymbolTable:
         return cls([], b"", None)
 
     @classmethod
-    def from_bytes(cls, *, ei_class: int, little_endian: bool, data: bytes, strtab: bytes,
-                   shndx: bytes | None, section: Section, path: str) -> SymbolTable:
+    def from_bytes(
+        cls,
+        *,
+        ei_class: int,
+        little_endian: bool,
+        data: bytes,
+        strtab: bytes,
+        shndx: bytes | None,
+        section: Section,
+        path: str,
+    ) -> SymbolTable:
         """Decode ``data`` (the symbol section's bytes). Raises InputError when the
         section's size is not a whole number of records."""
         fmt, order = _FORMATS[ei_class]
@@ -51,8 +64,10 @@ class SymbolTable:
         entsize = struct.calcsize(prefix + fmt)
         if section.sh_entsize not in (0, entsize) or len(data) % entsize:
             raise InputError(
-                path, f"malformed ELF: {section.label()} has sh_entsize {section.sh_entsize}"
-                f" and {len(data)} bytes; symbols are {entsize} bytes each")
+                path,
+                f"malformed ELF: {section.label()} has sh_entsize {section.sh_entsize}"
+                f" and {len(data)} bytes; symbols are {entsize} bytes each",
+            )
         unpacked = struct.iter_unpack(prefix + fmt, data)
         if order == (0, 1, 2, 3, 4, 5):
             records = list(unpacked)
@@ -79,8 +94,9 @@ class SymbolTable:
     def symbol(self, index: int) -> Symbol:
         """The symbol at ``index`` as a :class:`Symbol`."""
         st_name, value, size, info, other, shndx = self.records[index]
-        return Symbol(index, self.name_of(st_name), value, size, info & 0xF, info >> 4,
-                      other, shndx)
+        return Symbol(
+            index, self.name_of(st_name), value, size, info & 0xF, info >> 4, other, shndx
+        )
 
     def __iter__(self) -> Iterator[Symbol]:
         return (self.symbol(i) for i in range(len(self.records)))

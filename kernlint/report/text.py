@@ -48,8 +48,11 @@ def render_text(result: RunResult, *, quiet: bool = False, statistics: bool = Fa
     if not quiet:
         c = result.counts()
         if result.findings:
-            parts = [f"{c[s]} {s}{'s' if c[s] != 1 else ''}" for s in ("error", "warning", "info")
-                     if c[s]]
+            parts = [
+                f"{c[s]} {s}{'s' if c[s] != 1 else ''}"
+                for s in ("error", "warning", "info")
+                if c[s]
+            ]
             lines.append(f"Found {', '.join(parts)} in {_files(result.files)}.")
         else:
             lines.append(f"No findings in {_files(result.files)}.")

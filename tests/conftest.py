@@ -1,0 +1,82 @@
+"""Shared fixtures: run kernlint in-process or as a process, find samples."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@dataclass
+class Run:
+    """A finished ``kernlint`` process."""
+
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def report(self) -> dict:
+        return json.loads(self.stdout)
+
+    @property
+    def rules(self) -> set[str]:
+        return {f["rule"] for f in self.report["findings"]}
+
+
+def kernlint(*args: str, cwd: Path | None = None, timeout: float = 120) -> Run:
+    """Run ``python -m kernlint ARGS`` in a fresh process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "kernlint", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def sample_dirs() -> list[Path]:
+    """``samples/klNNN-name`` folders, sorted."""
+    return sorted(p for p in SAMPLES.iterdir() if p.is_dir() and re.match(r"kl\d{3}-", p.name))
+
+
+def sample_rule(sample: Path) -> str:
+    """``KL101`` for ``samples/kl101-code-not-allocated``."""
+    return sample.name.split("-", 1)[0].upper()
+
+
+def also_triggers(sample: Path) -> set[str]:
+    """Rule ids a broken sample triggers besides its own, from its README's
+    ``Also triggers:`` line."""
+    text = (sample / "README.md").read_text()
+    m = re.search(r"^Also triggers:\s*(.*)$", text, re.M)
+    return set(re.findall(r"KL\d{3}", m.group(1))) if m else set()
+
+
+def outputs(folder: Path, prefix: str) -> list[Path]:
+    """Built outputs (``.elf``, ``.o``) whose names start with ``prefix``."""
+    return sorted(
+        p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in (".elf", ".o")
+    )
+
+
+def have_toolchain() -> bool:
+    return all(shutil.which(t) for t in ("as", "ld", "nasm", "make", "gcc", "ld.lld"))
+
+
+needs_toolchain = pytest.mark.skipif(
+    not have_toolchain() and not os.environ.get("CI"),
+    reason="GNU as/ld, gcc, nasm, ld.lld and make are needed (sh tests/setup.sh installs them)",
+)
