@@ -1,0 +1,1 @@
+"""Helpers shared by kernlint's test suites (fixture fetching, independent oracles)."""
