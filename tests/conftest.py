@@ -80,3 +80,16 @@ needs_toolchain = pytest.mark.skipif(
     not have_toolchain() and not os.environ.get("CI"),
     reason="GNU as/ld, gcc, nasm, ld.lld and make are needed (sh tests/setup.sh installs them)",
 )
+
+
+def findings_of(path: Path, rule: str) -> list:
+    """Findings of one rule on one file, in-process."""
+    from kernlint.engine import run, select_rules
+
+    return run([str(path)], select_rules([rule])).findings
+
+
+def sample(rule_dir: str, name: str) -> Path:
+    """A committed sample output: ``sample("kl101", "bad-bootcode.elf")``."""
+    (folder,) = [p for p in sample_dirs() if p.name.startswith(rule_dir + "-")]
+    return folder / name
