@@ -61,13 +61,11 @@ def check(ctx: Context) -> Iterator[Finding]:
     symbols = image.symbols
     executable = is_executable_file(image)
     entry = image.e_entry
+    entry_syms = symbols.defined_at(entry) if executable else []
+    start_syms = symbols.named("_start")
     for sec in candidates:
-        at_entry = []
-        if executable:
-            at_entry = sorted(
-                {s.name for s in symbols.defined_at(entry) if s.st_shndx == sec.index}
-            )
-        start = [s.name for s in symbols.named("_start") if s.st_shndx == sec.index][:1]
+        at_entry = sorted({s.name for s in entry_syms if s.st_shndx == sec.index})
+        start = [s.name for s in start_syms if s.st_shndx == sec.index][:1]
         funcs = [n for n in function_names(image, sec) if n not in at_entry + start]
         reasons = []
         if sec.is_exec:
@@ -87,7 +85,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         if executable and sec.sh_addr <= entry < sec.end:
             landing = image.sections_at(entry)
             if landing:
-                there = [s.name for s in symbols.defined_at(entry) if s.st_shndx != sec.index]
+                there = [s.name for s in entry_syms if s.st_shndx != sec.index]
                 at = f" (at {quoted(there[:2])})" if there else ""
                 message += f"; e_entry {entry:#x} lands in {landing[0].label()}{at} instead"
         yield Finding(

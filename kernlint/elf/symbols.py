@@ -119,14 +119,14 @@ class SymbolTable:
             if r[1] == address and r[0] and SHN_UNDEF < r[5] < SHN_LORESERVE
         ]
 
-    @cached_property
-    def _by_name(self) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = defaultdict(list)
-        for i, r in enumerate(self.records):
-            if r[0]:
-                out[self.name_of(r[0])].append(i)
-        return dict(out)
-
     def named(self, name: str) -> list[Symbol]:
-        """Every symbol called ``name`` (a static table may hold several locals)."""
-        return [self.symbol(i) for i in self._by_name.get(name, ())]
+        """Every symbol called ``name`` (a static table may hold several locals). Finds
+        the name's offsets in the string table first (suffix sharing included), so that
+        no other name is decoded."""
+        needle = name.encode() + b"\0"
+        offsets = set()
+        pos = self._strtab.find(needle)
+        while pos >= 0:
+            offsets.add(pos)
+            pos = self._strtab.find(needle, pos + 1)
+        return [self.symbol(i) for i, r in enumerate(self.records) if r[0] in offsets]
