@@ -13,16 +13,20 @@ if TYPE_CHECKING:
     import networkx
 
     from kernlint.elf.model import Image
+    from kernlint.source import Source
+    from kernlint.suppress import Suppression
 
 #: Input kinds (``APPLIES_TO`` values of rule modules).
 IMAGE = "image"  # an ELF file: ET_EXEC, ET_DYN or ET_REL
+SOURCE = "source"  # assembly or a file holding inline assembly: .S .s .asm .nasm .rs .c
 UNREADABLE = "unreadable"  # a file that could not be read or is malformed (KL001)
 
 
 @dataclass(frozen=True)
 class Context:
     """One target: ``path`` as given, its ``kind``, the parsed model (``image`` for an ELF
-    file) or the ``error`` that stopped reading it, and the run's ``config``.
+    file, ``source`` for assembly or a file with inline assembly) or the ``error`` that
+    stopped reading it, and the run's ``config``.
 
     Facts that cost time (symbols, relocations, the graph) are computed on first use
     and cached here, so that a run pays only for what its selected rules read.
@@ -32,7 +36,15 @@ class Context:
     kind: str
     config: Config
     image: Image | None = None
+    source: Source | None = None
     error: InputError | None = None
+    #: Filled by the engine once the other rules have run (for KL003).
+    unused_suppressions: tuple[Suppression, ...] = ()
+
+    @property
+    def text(self) -> str | None:
+        """The text of a text input (a source), or None for binaries."""
+        return self.source.text if self.source is not None else None
 
     @cached_property
     def graph(self) -> networkx.MultiDiGraph:

@@ -17,7 +17,7 @@ from types import ModuleType
 
 from kernlint.classify import Target, expand
 from kernlint.config import Config
-from kernlint.context import IMAGE, UNREADABLE, Context
+from kernlint.context import IMAGE, SOURCE, UNREADABLE, Context
 from kernlint.errors import InputError, UsageError
 from kernlint.finding import SEVERITIES, Finding, severity_rank
 
@@ -39,6 +39,12 @@ class Rule:
     doc: str
     check: Callable[[Context], Iterable[Finding]]
     module: ModuleType = field(repr=False, compare=False)
+
+    @property
+    def after_others(self) -> bool:
+        """True for rules that judge the other rules' findings (KL003), which the engine
+        runs last."""
+        return bool(getattr(self.module, "AFTER_OTHERS", False))
 
     @property
     def summary(self) -> str:
@@ -114,6 +120,10 @@ def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> tupl
     )
 
 
+def _by_id(rule_id: str) -> Rule:
+    return next(r for r in all_rules() if r.id == rule_id)
+
+
 def _tokens(values: Iterable[str]) -> list[str]:
     return [t.strip() for v in values for t in v.split(",") if t.strip()]
 
@@ -121,11 +131,13 @@ def _tokens(values: Iterable[str]) -> list[str]:
 @dataclass
 class RunResult:
     """What a run found: ``findings`` sorted deterministically, the ``files`` linted, and
-    ``skipped`` explicitly named files that are not a kind kernlint reads, with why."""
+    ``skipped`` explicitly named files that are not a kind kernlint reads, with why,
+    and how many findings a baseline accounted for (``baselined``)."""
 
     findings: list[Finding]
     files: int
     skipped: list[tuple[str, str]]
+    baselined: int = 0
 
     @property
     def input_errors(self) -> bool:
@@ -147,9 +159,13 @@ def build_context(target: Target, config: Config) -> Context:
     if target.kind == "not-elf":
         err = InputError(target.path, "not an ELF file (no \\x7fELF magic), though named like one")
         return Context(target.path, UNREADABLE, config, error=err)
-    from kernlint.elf.reader import read_image
-
     try:
+        if target.kind == SOURCE:
+            from kernlint.source import read_source
+
+            return Context(target.path, SOURCE, config, source=read_source(target.path))
+        from kernlint.elf.reader import read_image
+
         return Context(target.path, IMAGE, config, image=read_image(target.path))
     except InputError as err:
         return Context(target.path, UNREADABLE, config, error=err)
@@ -160,9 +176,20 @@ def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
     path filled in. An InputError raised while a rule reads lazily (say, a smashed
     symbol table) becomes one KL001 finding and ends the target's checks."""
     unreadable = next(r for r in all_rules() if r.id == UNREADABLE_RULE)
+    rules = [r for r in rules if ctx.kind in r.applies_to]
     try:
+        found = [
+            replace(f, rule=rule.id, name=rule.name, severity=rule.severity, path=ctx.path)
+            for rule in rules
+            if not rule.after_others
+            for f in rule.check(ctx)
+        ]
+        text = ctx.text
+        if text is not None and "kernlint:" in text:
+            found, ctx = _apply_suppressions(found, ctx, text)
+        yield from found
         for rule in rules:
-            if ctx.kind in rule.applies_to:
+            if rule.after_others:
                 for f in rule.check(ctx):
                     yield replace(
                         f, rule=rule.id, name=rule.name, severity=rule.severity, path=ctx.path
@@ -179,6 +206,28 @@ def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
             )
 
 
+def _apply_suppressions(
+    found: list[Finding], ctx: Context, text: str
+) -> tuple[list[Finding], Context]:
+    """Drop findings an inline ``kernlint: ignore[...]`` covers; note the suppressions
+    that covered nothing in the context (for KL003)."""
+    from kernlint.suppress import collect
+
+    marks = collect(text)
+    used: set[int] = set()
+    kept = []
+    for f in found:
+        hit = next(
+            (i for i, m in enumerate(marks) if m.covers(f.rule, f.name, f.location.line)), None
+        )
+        if hit is None:
+            kept.append(f)
+        else:
+            used.add(hit)
+    unused = tuple(m for i, m in enumerate(marks) if i not in used)
+    return kept, replace(ctx, unused_suppressions=unused)
+
+
 def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -> RunResult:
     """Lint ``paths`` (files and directories) with ``rules``."""
     config = config or Config()
@@ -193,8 +242,14 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
             continue
         files += 1
         ctx = build_context(target, config)
+        path_ignores = config.ignored_for(target.path)
         try:
-            findings.extend(check_context(ctx, rules))
+            findings.extend(
+                f
+                for f in check_context(ctx, rules)
+                if f.rule == UNREADABLE_RULE
+                or not any(_matches(_by_id(f.rule), t) for t in path_ignores)
+            )
         finally:
             if ctx.image is not None:
                 ctx.image.reader.close()

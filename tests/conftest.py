@@ -65,10 +65,15 @@ def also_triggers(sample: Path) -> set[str]:
     return set(re.findall(r"KL\d{3}", m.group(1))) if m else set()
 
 
+SOURCE_SUFFIXES = (".S", ".s", ".asm", ".nasm", ".rs", ".c", ".cc", ".cpp", ".cxx")
+
+
 def outputs(folder: Path, prefix: str) -> list[Path]:
-    """Built outputs (``.elf``, ``.o``) whose names start with ``prefix``."""
+    """The files of a sample that show its rule, named ``bad*``/``good*``: built ELF
+    outputs (``.elf``, ``.o``), or for source rules (KL6) the sources themselves."""
+    suffixes = SOURCE_SUFFIXES if re.match(r"kl6\d\d-", folder.name) else (".elf", ".o")
     return sorted(
-        p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in (".elf", ".o")
+        p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in suffixes
     )
 
 

@@ -54,8 +54,17 @@ def test_rules_match_the_catalogue_names():
     rows = dict(re.findall(r"^\| (KL\d{3}) \| ([a-z0-9-]+) \|", catalogue.read_text(), re.M))
     sev = dict(re.findall(r"^\| (KL\d{3}) \| [a-z0-9-]+ \| (\w+) \|", catalogue.read_text(), re.M))
     for r in all_rules():
+        if r.id in BEYOND_CATALOGUE:
+            assert r.id not in rows, f"{r.id} is in the catalogue now: drop it from the list"
+            continue
         assert rows.get(r.id) == r.name, r.id
         assert sev.get(r.id) == r.severity, r.id
+
+
+#: Rules an issue asked for that RULES.md does not list yet (a row is requested).
+BEYOND_CATALOGUE = {
+    "KL003",  # unused-suppression: issue #6 "an unused suppression is reported (info)"
+}
 
 
 def ids(rules):

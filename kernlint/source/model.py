@@ -1,0 +1,143 @@
+"""The source model: a text file holding assembly, and the pieces of assembly text in it.
+
+A :class:`Source` is one file as read: its ``path``, its decoded ``text`` and its
+``language`` (``gas``, ``nasm``, ``rust`` or ``c``). Its :attr:`Source.fragments` are
+the assembly texts a rule scans: the whole file for ``gas`` and ``nasm``, and for
+``rust``/``c`` one :class:`Fragment` per ``asm!``/``global_asm!``/``naked_asm!``/
+``__asm__`` template, with every character mapped back to its offset in the file so
+that findings point at the real line and column.
+
+Positions are 1-based lines and 1-based columns counted in characters (a tab is one
+column); an end column points one past the last character (exclusive), as in SARIF.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
+
+#: Languages by file-name ending. ``.asm`` is decided by content: see :func:`language_of`.
+GAS, NASM, RUST, C = "gas", "nasm", "rust", "c"
+SUFFIX_LANGUAGES = {
+    ".S": GAS,
+    ".s": GAS,
+    ".asm": NASM,
+    ".nasm": NASM,
+    ".rs": RUST,
+    ".c": C,
+    ".cc": C,
+    ".cpp": C,
+    ".cxx": C,
+}
+
+# Statements only NASM accepts (directives are case-insensitive in NASM), and GNU as
+# directives, each at the start of a line.
+_NASM_MARKERS = re.compile(
+    r"^[ \t]*(?:\[?(?:section|segment|bits|global|extern|default|org|cpu|absolute)\b"
+    r"|%(?:define|include|macro|imacro|assign|if|ifdef)\b|[A-Za-z_.$?@][\w.$?@#~]*:?[ \t]+"
+    r"(?:db|dw|dd|dq|resb|resw|resd|resq|equ|times)\b)",
+    re.M | re.I,
+)
+_GAS_MARKERS = re.compile(
+    r"^[ \t]*(?:[\w.$]+:[ \t]*)?\.(?:section|pushsection|popsection|previous|globl|global"
+    r"|text|data|bss|code16|code32|code64|intel_syntax|att_syntax|byte|short|long|quad"
+    r"|ascii|asciz|string|type|size|p2align|balign)\b",
+    re.M,
+)
+
+
+def language_of(path: str, text: str) -> str:
+    """The language of ``path``, by its name; a ``.asm`` file that uses GNU as
+    directives (``.section``, ``.globl``, ``.long``, ...) and no NASM statement
+    (``section``, ``global``, ``bits``, ``%define``, ``x db 1``, ...) is read as GNU as."""
+    for suffix, language in SUFFIX_LANGUAGES.items():
+        if path.endswith(suffix):
+            if suffix == ".asm" and _GAS_MARKERS.search(text) and not _NASM_MARKERS.search(text):
+                return GAS
+            return language
+    return GAS
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A piece of assembly text in a :class:`Source`.
+
+    ``text`` is the assembly as the assembler would see it (escapes decoded, string
+    literals joined). ``offsets`` holds, for each character of ``text``, its offset in
+    the source file; it is None when ``text`` is a verbatim slice of the file starting
+    at ``start``. ``origin`` names where it comes from (``file``, ``global_asm``,
+    ``asm``, ``naked_asm``, ``c-toplevel``, ``c-inline``). ``opaque`` is True when the
+    template is not made only of string literals (a macro argument, ``stringify!``,
+    ``include_str!``, a C macro between literals): its text is then incomplete and
+    rules leave it alone. ``span`` is the file range of the whole invocation.
+    """
+
+    text: str
+    origin: str = "file"
+    start: int = 0
+    offsets: tuple[int, ...] | None = field(default=None, repr=False)
+    opaque: bool = False
+    span: tuple[int, int] = (0, 0)
+
+    def file_offset(self, index: int) -> int:
+        """The file offset of ``text[index]`` (the end of the text maps one past its
+        last character)."""
+        if self.offsets is None:
+            return self.start + index
+        if not self.offsets:
+            return self.span[0]
+        if index >= len(self.offsets):
+            return self.offsets[-1] + 1
+        return self.offsets[max(index, 0)]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source file holding assembly: ``path`` as given, decoded ``text``, and
+    ``language``: ``gas`` (``.S``, ``.s``, GNU-as ``.asm``), ``nasm`` (``.asm``,
+    ``.nasm``), ``rust`` (``.rs``) or ``c`` (``.c``, ``.cc``, ``.cpp``, ``.cxx``)."""
+
+    path: str
+    text: str
+    language: str
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0] + [m.end() for m in re.finditer("\n", self.text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """(line, column), both 1-based, of the character at ``offset`` in ``text``."""
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect_right(self._line_starts, offset)
+        return line, offset - self._line_starts[line - 1] + 1
+
+    @cached_property
+    def fragments(self) -> tuple[Fragment, ...]:
+        """The assembly texts of the file: the whole text for ``gas`` and ``nasm``,
+        the inline-assembly templates for ``rust`` and ``c``."""
+        if self.language == RUST:
+            from kernlint.source.embedded import rust_fragments
+
+            return tuple(rust_fragments(self.text))
+        if self.language == C:
+            from kernlint.source.embedded import c_fragments
+
+            return tuple(c_fragments(self.text))
+        return (Fragment(self.text, "file", 0, None, False, (0, len(self.text))),)
+
+    @cached_property
+    def declared_sections(self) -> frozenset[str]:
+        """Section names the compiler declares with its own flags in this file: Rust
+        ``#[link_section = "..."]`` and C ``__attribute__((section("...")))``. GNU as
+        keeps the flags of a section's first declaration, and the compiler's comes
+        with flags, so a bare ``.section NAME`` of such a name is not the cause of an
+        unallocated section."""
+        if self.language == RUST:
+            pattern = r"link_section\s*=\s*\"([^\"\\\n]*)\""
+        elif self.language == C:
+            pattern = r"(?<![\w$])(?:__)?section(?:__)?\s*\(\s*\"([^\"\\\n]*)\""
+        else:
+            return frozenset()
+        return frozenset(m.group(1) for m in re.finditer(pattern, self.text))

@@ -1,0 +1,98 @@
+"""A NASM section with a name NASM does not know, and no `exec`, holds instructions.
+
+## What it does
+Finds NASM `section NAME` (or `segment NAME`, `[section NAME]`) directives whose
+NAME is not one of NASM's known ELF sections and that give no `exec` attribute,
+when instructions follow before the next section change. Only `.text` is
+executable by default; the other known names (`.data`, `.rodata`, `.bss`, `.tdata`,
+`.tbss`, `.ldata`, `.lrodata`, `.lbss`, `.comment`, `.init_array`, `.fini_array`,
+`.preinit_array`, `.note`) are data sections by design and not reported. Data
+(`db`, `dq`, `resb`, `times N db 0`, ...) in such a section is fine. A section keeps
+the attributes of its first declaration: a later `section NAME exec` does not help
+(NASM: "incompatible section attributes ignored on redeclaration").
+
+## Why is this bad?
+For an ELF section name it does not know, NASM uses `progbits alloc noexec nowrite
+align=1` (`output/outelf.c`, `elf_known_sections`; names match exactly, so
+`.text.boot` and `.init` are unknown to NASM even though GNU as knows them). The code
+lands in an allocated but non-executable section; the linker puts it in a segment
+without `PF_X`, and with NX enforced the first instruction fetch faults. Nothing
+warns: NASM does not, and ld places the section silently (KL102 reports it on the
+object or image).
+
+## Example
+```nasm
+section .bootcode
+global _start:function
+_start:
+    cli
+    hlt
+```
+`nasm -f elf64` gives `.bootcode PROGBITS ... A` (no `X`).
+
+## Use instead
+```nasm
+section .bootcode progbits alloc exec nowrite align=16
+```
+or put the code in `section .text`.
+
+## References
+- NASM manual, §8.9.2 "`elf` extensions to the `SECTION` directive" (the defaults:
+  "`section .text progbits alloc exec nowrite align=16`", unknown names
+  "`progbits alloc noexec nowrite align=1`").
+- NASM `output/outelf.c`, `elf_known_sections` and `elf_section_names`.
+- System V gABI, "Sections" (`SHF_EXECINSTR`) and "Program Header" (`PF_X`).
+"""
+
+from collections.abc import Iterator
+
+from kernlint.context import SOURCE, Context
+from kernlint.finding import Finding, Location
+from kernlint.source.flags import NASM_KNOWN
+from kernlint.source.model import NASM
+from kernlint.source.nasm import INSTRUCTION, walk
+
+ID = "KL602"
+NAME = "nasm-section-noexec"
+SEVERITY = "warning"
+APPLIES_TO = frozenset({SOURCE})
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """One finding per non-executable NASM section that holds instructions."""
+    source = ctx.source
+    if source is None or source.language != NASM:
+        return
+    for rec in walk(source.text).values():
+        d = rec.first
+        if d is None or d.name in NASM_KNOWN or INSTRUCTION not in rec.content:
+            continue
+        words = d.attribute_words
+        if "exec" in words:
+            continue
+        line, column = source.position(d.name_start)
+        end_line, end_column = source.position(d.name_end)
+        insn_line, _ = source.position(rec.content[INSTRUCTION])
+        why = "gives `noexec`" if "noexec" in words else "gives no `exec` attribute"
+        exact = next((k for k in NASM_KNOWN if d.name.startswith(k + ".")), None)
+        known = f" (it matches names exactly: `{d.name}` is not `{exact}`)" if exact else ""
+        message = (
+            f"`section {d.name}` {why}, and NASM gives a section name it does not know"
+            f" `progbits alloc noexec nowrite`{known}: the instructions from line"
+            f" {insn_line} land in a section without SHF_EXECINSTR, in a segment without"
+            " PF_X (KL102 on the object)"
+        )
+        late = [x for x in rec.later if "exec" in x.attribute_words]
+        if late:
+            late_line, _ = source.position(late[0].name_start)
+            message += (
+                f"; the `exec` at line {late_line} is ignored: a section keeps the"
+                " attributes of its first declaration"
+            )
+        align = next((a.split("=", 1)[1] for a in d.attributes if a.startswith("align=")), "16")
+        yield Finding(
+            message,
+            Location(line=line, column=column, end_line=end_line, end_column=end_column),
+            fix=f"declare it executable: `section {d.name} progbits alloc exec nowrite"
+            f" align={align}`",
+        )
