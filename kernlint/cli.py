@@ -49,9 +49,25 @@ def cli() -> None:
 @click.option(
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
-    default="error",
-    show_default=True,
-    help="Lowest severity that makes the exit status 1.",
+    default=None,
+    help="Lowest severity that makes the exit status 1 [default: error, or `fail-on`].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    help="Configuration file (default: the nearest pyproject.toml [tool.kernlint],"
+    " kernlint.toml or .kernlint.toml).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False),
+    help="Report only findings that this baseline file does not record.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False),
+    help="Record the current findings in this file and exit 0.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Findings only: no fix hints, no summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing.")
@@ -61,27 +77,56 @@ def check(
     ignore: tuple[str, ...],
     fmt: str,
     output: str | None,
-    fail_on: str,
+    fail_on: str | None,
+    config_path: str | None,
+    baseline: str | None,
+    write_baseline: str | None,
     quiet: bool,
     statistics: bool,
 ) -> None:
-    """Lint ELF images and object files (files or directories)."""
+    """Lint ELF images, object files and sources (files or directories); with no
+    paths, the targets of the configuration."""
+    from kernlint.config import load_config
     from kernlint.engine import run, select_rules
     from kernlint.report import FORMATS
 
-    if not paths:
-        _fail("no paths given: name ELF files or directories to check")
     try:
-        rules = select_rules(select, ignore)
+        config = load_config(config_path)
+        rules = select_rules(select or config.select, (*config.ignore, *ignore))
     except UsageError as exc:
         _fail(str(exc))
+    fail_on = fail_on or config.fail_on
+    paths = paths or tuple(config.target_paths())
+    if not paths:
+        _fail(
+            "no paths given and no targets configured: name files or directories, or add"
+            ' `[[tool.kernlint.target]]` with `image = "build/kernel.elf"` to pyproject.toml'
+        )
     if (
         output
         and os.path.isfile(output)
         and any(os.path.exists(p) and os.path.samefile(output, p) for p in paths)
     ):
         _fail(f"--output {output} names an input file; kernlint never writes to its inputs")
-    result = run(list(paths), rules)
+    result = run(list(paths), rules, config)
+    if write_baseline:
+        from kernlint.baseline import write_baseline as write
+
+        write([f for f in result.findings if f.rule != "KL001"], write_baseline)
+        click.echo(
+            f"kernlint: wrote {len(result.findings)} finding(s) to {write_baseline}", err=True
+        )
+        sys.exit(EXIT_ERROR if result.input_errors else EXIT_OK)
+    if baseline:
+        from kernlint.baseline import new_findings, read_baseline
+
+        try:
+            recorded = read_baseline(baseline)
+        except UsageError as exc:
+            _fail(str(exc))
+        kept = new_findings(result.findings, recorded)
+        result.baselined = len(result.findings) - len(kept)
+        result.findings = kept
     text = FORMATS[fmt](result, quiet=quiet, statistics=statistics)
     if output:
         with open(output, "w", encoding="utf-8") as f:

@@ -1,13 +1,196 @@
-"""Run settings shared by the engine and the rules."""
+"""Configuration: ``[tool.kernlint]`` in ``pyproject.toml``, or a ``kernlint.toml`` /
+``.kernlint.toml`` (same keys at top level), the nearest one found walking up from the
+working directory (in one folder: ``.kernlint.toml``, then ``kernlint.toml``, then a
+``pyproject.toml`` that has a ``[tool.kernlint]`` table), or the file given with
+``--config``.
+
+Keys (DESIGN.md, "Configuration")::
+
+    select = ["KL1"]            # ids, names or id prefixes
+    ignore = ["KL105"]
+    fail-on = "warning"         # error | warning | info
+    page-size = 4096            # bytes, a power of two (KL106)
+
+    [per-path-ignores]          # glob (relative to the config file's folder) -> rules
+    "samples/**" = ["KL105"]
+
+    [[target]]                  # what `kernlint check` with no paths lints
+    image = "build/kernel.elf"
+
+Unknown keys and bad values raise :class:`ConfigError` naming the key and the file.
+Keys that DESIGN.md reserves for features this version does not have yet
+(``boot-protocol``, ``boot-sector-layout``, a target's ``script``/``objects``/``map``)
+are refused with a message saying so, rather than accepted and ignored.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import fnmatch
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kernlint.errors import UsageError
+
+FAIL_ON = ("error", "warning", "info")
+_TOP_KEYS = {"select", "ignore", "fail-on", "page-size", "per-path-ignores", "target"}
+_TARGET_KEYS = {"image"}
+_NOT_YET = {
+    "boot-protocol": "boot-protocol rules (KL4)",
+    "boot-sector-layout": "boot-sector rules (KL3)",
+    "script": "linker-script cross-checks",
+    "objects": "object-file layout checks",
+    "map": "map-file checks",
+}
+
+
+class ConfigError(UsageError):
+    """A configuration file is unreadable, or has an unknown key or a bad value."""
 
 
 @dataclass(frozen=True)
 class Config:
-    """Settings a rule may read. ``page_size`` (bytes) is the granule the loader maps
-    with; rules that reason about pages (KL106) use it. Default 4096, x86's base page."""
+    """Settings of one run. ``page_size`` (bytes) is the granule the loader maps with
+    (KL106; default 4096, x86's base page). ``per_path_ignores`` pairs a glob, relative
+    to ``root``, with rule selectors. ``targets`` are image paths (relative to
+    ``root``). ``path`` is the file the settings came from, or None for defaults."""
 
     page_size: int = 4096
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    targets: tuple[str, ...] = ()
+    path: str | None = None
+    root: str = field(default=".")
+
+    def ignored_for(self, path: str) -> tuple[str, ...]:
+        """Selectors ignored for ``path`` (a path as the user gave it) by
+        ``per-path-ignores``."""
+        if not self.per_path_ignores:
+            return ()
+        rel = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        out: list[str] = []
+        for pattern, rules in self.per_path_ignores:
+            if fnmatch.fnmatch(rel, pattern) or fnmatch.fnmatch(rel, pattern.rstrip("/") + "/*"):
+                out.extend(rules)
+        return tuple(out)
+
+    def target_paths(self) -> list[str]:
+        """Configured image paths, relative to the working directory when possible."""
+        return [os.path.relpath(os.path.join(self.root, t)) for t in self.targets]
+
+
+def find_config(start: str | None = None) -> Path | None:
+    """The nearest configuration file from ``start`` (default: the working directory)
+    upwards, or None."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in (".kernlint.toml", "kernlint.toml"):
+            if (folder / name).is_file():
+                return folder / name
+        pyproject = folder / "pyproject.toml"
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
+    return None
+
+
+def _has_tool_table(path: Path) -> bool:
+    try:
+        return "kernlint" in _read_toml(path).get("tool", {})
+    except ConfigError:
+        return False
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            return tomllib.load(f)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read ``path`` (or the nearest configuration file); defaults when there is none.
+    Raises :class:`ConfigError`."""
+    file = Path(path) if path else find_config()
+    if file is None:
+        return Config()
+    doc = _read_toml(file)
+    if file.name == "pyproject.toml":
+        table = doc.get("tool", {}).get("kernlint")
+        if table is None:
+            if path:
+                raise ConfigError(f"{file}: has no [tool.kernlint] table")
+            return Config()
+        prefix = "tool.kernlint."
+    else:
+        table, prefix = doc, ""
+    return _parse(table, file, prefix)
+
+
+def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
+    def fail(key: str, why: str) -> ConfigError:
+        return ConfigError(f"{file}: `{prefix}{key}` {why}")
+
+    for key in table:
+        if key in _NOT_YET:
+            raise fail(key, f"is not supported by this version yet ({_NOT_YET[key]} come later)")
+        if key not in _TOP_KEYS:
+            raise fail(key, f"is not a known key (known: {', '.join(sorted(_TOP_KEYS))})")
+
+    def rule_list(key: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(key, "must be a list of rule ids, names or prefixes")
+        from kernlint.engine import select_rules
+
+        try:
+            select_rules(value)
+        except UsageError as exc:
+            raise fail(key, f"has {exc}") from None
+        return tuple(value)
+
+    select = rule_list("select", table.get("select", []))
+    ignore = rule_list("ignore", table.get("ignore", []))
+    fail_on = table.get("fail-on", "error")
+    if fail_on not in FAIL_ON:
+        raise fail("fail-on", f"must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
+    page = table.get("page-size", 4096)
+    if isinstance(page, bool) or not isinstance(page, int) or page <= 0 or page & (page - 1):
+        raise fail("page-size", f"must be a positive power of two (bytes), not {page!r}")
+    ppi = table.get("per-path-ignores", {})
+    if not isinstance(ppi, dict):
+        raise fail("per-path-ignores", "must be a table of glob = [rules]")
+    per_path = tuple(
+        (glob, rule_list(f"per-path-ignores.{glob}", rules)) for glob, rules in ppi.items()
+    )
+    raw_targets = table.get("target", [])
+    if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
+        raise fail("target", "must be an array of tables ([[target]])")
+    targets = []
+    for i, t in enumerate(raw_targets):
+        for key in t:
+            if key in _NOT_YET:
+                raise fail(
+                    f"target[{i}].{key}",
+                    f"is not supported by this version yet ({_NOT_YET[key]} come later)",
+                )
+            if key not in _TARGET_KEYS:
+                raise fail(f"target[{i}].{key}", "is not a known key (known: image)")
+        if not isinstance(t.get("image"), str) or not t["image"]:
+            raise fail(f"target[{i}].image", "must be a path (string)")
+        targets.append(t["image"])
+    return Config(
+        page_size=page,
+        select=select,
+        ignore=ignore,
+        fail_on=fail_on,
+        per_path_ignores=per_path,
+        targets=tuple(targets),
+        path=str(file),
+        root=str(file.parent.resolve()),
+    )

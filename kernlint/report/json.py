@@ -41,6 +41,7 @@ def render_json(result: RunResult, **_: Any) -> str:
             "errors": counts["error"],
             "warnings": counts["warning"],
             "info": counts["info"],
+            "baselined": result.baselined,
             "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
         },
     }

@@ -49,14 +49,18 @@ def render_text(result: RunResult, *, quiet: bool = False, statistics: bool = Fa
         c = result.counts()
         if result.findings:
             parts = [
-                f"{c[s]} {s}{'s' if c[s] != 1 else ''}"
+                f"{c[s]} {s}{'s' if c[s] != 1 and s != 'info' else ''}"
                 for s in ("error", "warning", "info")
                 if c[s]
             ]
-            lines.append(f"Found {', '.join(parts)} in {_files(result.files)}.")
+            lines.append(f"Found {', '.join(parts)} in {_files(result.files)}{_base(result)}.")
         else:
-            lines.append(f"No findings in {_files(result.files)}.")
+            lines.append(f"No findings in {_files(result.files)}{_base(result)}.")
     return "".join(line + "\n" for line in lines)
+
+
+def _base(result: RunResult) -> str:
+    return f" ({result.baselined} in the baseline)" if result.baselined else ""
 
 
 def _files(n: int) -> str:

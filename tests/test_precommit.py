@@ -1,0 +1,79 @@
+"""The hooks of .pre-commit-hooks.yaml, run by the real pre-commit framework in a
+scratch repository (`pre-commit try-repo`), which installs kernlint from this
+repository the way a user's pre-commit would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT, sample
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pre-commit") is None and not os.environ.get("CI"),
+    reason="pre-commit is not installed (sh tests/setup.sh)",
+)
+
+
+def git(cwd, *args):
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+        },
+    )
+
+
+def try_repo(cwd, hook, *extra, home):
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
+    return subprocess.run(
+        ["pre-commit", "try-repo", str(ROOT), hook, "--all-files", *extra],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def test_source_hook_fails_on_a_flagless_section_and_passes_when_fixed(tmp_path, home):
+    repo = tmp_path / "kernel"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "boot.S").write_text(".section .bootcode\n_start:\n    cli\n    hlt\n")
+    (repo / "README.md").write_text("not linted\n")
+    git(repo, "add", ".")
+    bad = try_repo(repo, "kernlint", home=home)
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "boot.S:1:" in bad.stdout and "KL601" in bad.stdout
+    (repo / "boot.S").write_text('.section .bootcode, "ax", @progbits\n_start:\n    cli\n')
+    git(repo, "add", ".")
+    good = try_repo(repo, "kernlint", home=home)
+    assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_artifacts_hook_lints_configured_targets(tmp_path, home):
+    repo = tmp_path / "kernel"
+    (repo / "build").mkdir(parents=True)
+    git(repo, "init", "-q")
+    shutil.copy(sample("kl101", "bad-bootcode.elf"), repo / "build" / "kernel.elf")
+    (repo / "kernlint.toml").write_text("[[target]]\nimage = 'build/kernel.elf'\n")
+    git(repo, "add", "kernlint.toml")
+    run = try_repo(repo, "kernlint-artifacts", "--hook-stage", "manual", home=home)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "build/kernel.elf: section .bootcode (0x100000): KL101" in run.stdout
