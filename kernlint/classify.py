@@ -13,6 +13,10 @@ from kernlint.elf.reader import is_elf
 #: malformed input (KL001), not an unrecognised one.
 ELF_SUFFIXES = (".elf", ".o", ".ko", ".so", ".mod", ".axf", ".efi.debug")
 
+#: File-name endings of GNU ld linker scripts (DESIGN.md, "Classify"); checked before
+#: the source endings, since ``.lds.S`` ends in ``.S``.
+SCRIPT_SUFFIXES = (".ld", ".lds", ".x", ".ld.S", ".lds.S")
+
 #: File-name endings of sources whose assembly kernlint reads (KL6): GNU as (``.S``
 #: is preprocessed assembly, read textually), NASM, Rust (``global_asm!``/``asm!``/
 #: ``naked_asm!``) and C/C++ (top-level ``__asm__``).
@@ -24,7 +28,8 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
 @dataclass(frozen=True)
 class Target:
     """A path to lint and its kind: ``image`` (ELF magic), ``not-elf`` (named like an ELF
-    file but is not one), ``source`` (by name: :data:`SOURCE_SUFFIXES`), or ``unknown``.
+    file but is not one), ``script`` or ``source`` (by name: :data:`SCRIPT_SUFFIXES`,
+    :data:`SOURCE_SUFFIXES`), or ``unknown``.
     ``explicit`` is True when the user named the file rather than a directory holding it."""
 
     path: str
@@ -44,6 +49,8 @@ def classify(path: str, explicit: bool = True) -> Target:
         return Target(path, "image", explicit)
     if path.endswith(ELF_SUFFIXES):
         return Target(path, "not-elf", explicit)
+    if path.endswith(SCRIPT_SUFFIXES):
+        return Target(path, "script", explicit)
     if path.endswith(SOURCE_SUFFIXES):
         return Target(path, "source", explicit)
     return Target(path, "unknown", explicit)

@@ -13,11 +13,14 @@ if TYPE_CHECKING:
     import networkx
 
     from kernlint.elf.model import Image
+    from kernlint.ldscript import LoadedScript, ScriptSyntaxError
     from kernlint.source import Source
     from kernlint.suppress import Suppression
 
 #: Input kinds (``APPLIES_TO`` values of rule modules).
 IMAGE = "image"  # an ELF file: ET_EXEC, ET_DYN or ET_REL
+SCRIPT = "script"  # a GNU ld linker script that parses
+SCRIPT_INVALID = "script-invalid"  # a linker script that does not parse (KL002)
 SOURCE = "source"  # assembly or a file holding inline assembly: .S .s .asm .nasm .rs .c
 UNREADABLE = "unreadable"  # a file that could not be read or is malformed (KL001)
 
@@ -25,8 +28,10 @@ UNREADABLE = "unreadable"  # a file that could not be read or is malformed (KL00
 @dataclass(frozen=True)
 class Context:
     """One target: ``path`` as given, its ``kind``, the parsed model (``image`` for an ELF
-    file, ``source`` for assembly or a file with inline assembly) or the ``error`` that
-    stopped reading it, and the run's ``config``.
+    file, ``script`` for a linker script with its INCLUDEs resolved and ``script_text``
+    its main file's text, ``source`` for assembly or a file with inline assembly), or
+    what stopped reading it (``error``, or ``syntax_error`` for a script that does not
+    parse, with ``script_text`` still set), and the run's ``config``.
 
     Facts that cost time (symbols, relocations, the graph) are computed on first use
     and cached here, so that a run pays only for what its selected rules read.
@@ -37,14 +42,17 @@ class Context:
     config: Config
     image: Image | None = None
     source: Source | None = None
+    script: LoadedScript | None = None
+    script_text: str | None = None
+    syntax_error: ScriptSyntaxError | None = None
     error: InputError | None = None
     #: Filled by the engine once the other rules have run (for KL003).
     unused_suppressions: tuple[Suppression, ...] = ()
 
     @property
     def text(self) -> str | None:
-        """The text of a text input (a source), or None for binaries."""
-        return self.source.text if self.source is not None else None
+        """The text of a text input (a source, a script's main file), or None."""
+        return self.source.text if self.source is not None else self.script_text
 
     @cached_property
     def graph(self) -> networkx.MultiDiGraph:

@@ -17,7 +17,7 @@ from types import ModuleType
 
 from kernlint.classify import Target, expand
 from kernlint.config import Config
-from kernlint.context import IMAGE, SOURCE, UNREADABLE, Context
+from kernlint.context import IMAGE, SCRIPT, SCRIPT_INVALID, SOURCE, UNREADABLE, Context
 from kernlint.errors import InputError, UsageError
 from kernlint.finding import SEVERITIES, Finding, severity_rank
 
@@ -160,6 +160,8 @@ def build_context(target: Target, config: Config) -> Context:
         err = InputError(target.path, "not an ELF file (no \\x7fELF magic), though named like one")
         return Context(target.path, UNREADABLE, config, error=err)
     try:
+        if target.kind == SCRIPT:
+            return _script_context(target.path, config)
         if target.kind == SOURCE:
             from kernlint.source import read_source
 
@@ -169,6 +171,37 @@ def build_context(target: Target, config: Config) -> Context:
         return Context(target.path, IMAGE, config, image=read_image(target.path))
     except InputError as err:
         return Context(target.path, UNREADABLE, config, error=err)
+
+
+#: Largest linker script kernlint reads (bytes); real ones are kilobytes.
+MAX_SCRIPT_BYTES = 64 << 20
+
+
+def _script_context(path: str, config: Config) -> Context:
+    """Read and parse a linker script. Binary data is input error (KL001); a script that
+    does not parse gives a ``script-invalid`` context carrying the syntax error (KL002)."""
+    from kernlint.ldscript import ScriptSyntaxError, load_script
+    from kernlint.ldscript.lexing import decode
+
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_SCRIPT_BYTES + 1)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_SCRIPT_BYTES:
+        raise InputError(path, f"larger than {MAX_SCRIPT_BYTES >> 20} MiB: not a linker script")
+    if b"\0" in data:
+        raise InputError(
+            path, f"binary data (a NUL byte at offset {data.index(0)}), not a linker script"
+        )
+    text = decode(data)
+    try:
+        loaded = load_script(path)
+    except ScriptSyntaxError as err:
+        return Context(path, SCRIPT_INVALID, config, script_text=text, syntax_error=err)
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
+    return Context(path, SCRIPT, config, script=loaded, script_text=text)
 
 
 def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:

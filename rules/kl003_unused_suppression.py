@@ -26,13 +26,13 @@ needed, put it on the offending line or the line just above it.
 
 from collections.abc import Iterator
 
-from kernlint.context import SOURCE, Context
+from kernlint.context import SCRIPT, SOURCE, Context
 from kernlint.finding import Finding, Location
 
 ID = "KL003"
 NAME = "unused-suppression"
 SEVERITY = "info"
-APPLIES_TO = frozenset({SOURCE})
+APPLIES_TO = frozenset({SCRIPT, SOURCE})
 #: Judged after every other rule has run on the file (the engine honours this).
 AFTER_OTHERS = True
 

@@ -70,8 +70,14 @@ SOURCE_SUFFIXES = (".S", ".s", ".asm", ".nasm", ".rs", ".c", ".cc", ".cpp", ".cx
 
 def outputs(folder: Path, prefix: str) -> list[Path]:
     """The files of a sample that show its rule, named ``bad*``/``good*``: built ELF
-    outputs (``.elf``, ``.o``), or for source rules (KL6) the sources themselves."""
-    suffixes = SOURCE_SUFFIXES if re.match(r"kl6\d\d-", folder.name) else (".elf", ".o")
+    outputs (``.elf``, ``.o``), or for script (KL2) and source (KL6) rules the scripts
+    and sources themselves."""
+    if re.match(r"kl6\d\d-", folder.name):
+        suffixes = SOURCE_SUFFIXES
+    elif re.match(r"kl2\d\d-", folder.name):
+        suffixes = (".ld", ".lds", ".x")
+    else:
+        suffixes = (".elf", ".o")
     return sorted(
         p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in suffixes
     )

@@ -37,3 +37,11 @@ def test_bare_ignore_silences_every_rule(tmp_path):
     src = tmp_path / "boot.S"
     src.write_text(".section .boot // kernlint: ignore\n    nop\n")
     assert kernlint("check", "--format", "json", str(src)).report["findings"] == []
+
+
+def test_script_suppressions(tmp_path):
+    script = tmp_path / "link.ld"
+    script.write_text("ENTRY(_start)\nINCLUDE gone.ld /* kernlint: ignore[KL002] */\n"
+                      "/* kernlint: ignore[KL002] */\n")
+    run = kernlint("check", "--format", "json", str(script))
+    assert [(f["rule"], f["location"]["line"]) for f in run.report["findings"]] == [("KL003", 3)]

@@ -41,8 +41,11 @@ def render_text(result: RunResult, *, quiet: bool = False, statistics: bool = Fa
         for (rule, name, severity), n in sorted(counts.items()):
             lines.append(f"{n:6d}  {rule}  {name} [{severity}]")
     else:
+        sources = _Sources()
         for f in result.findings:
             lines.append(finding_line(f))
+            if f.location.line is not None and not quiet:
+                lines.extend(sources.excerpt(f))
             if f.fix and not quiet:
                 lines.append(f"    fix: {f.fix}")
     if not quiet:
@@ -57,6 +60,35 @@ def render_text(result: RunResult, *, quiet: bool = False, statistics: bool = Fa
         else:
             lines.append(f"No findings in {_files(result.files)}{_base(result)}.")
     return "".join(line + "\n" for line in lines)
+
+
+class _Sources:
+    """Lines of the text files findings point into, read once each, for excerpts."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, list[str]] = {}
+
+    def excerpt(self, f: Finding) -> list[str]:
+        """``  12 | text`` and a caret line under the finding's columns (rustc style);
+        nothing when the file cannot be read or the line does not exist."""
+        if f.path not in self._lines:
+            try:
+                with open(f.path, encoding="utf-8", errors="replace") as src:
+                    self._lines[f.path] = src.read().splitlines()
+            except OSError:
+                self._lines[f.path] = []
+        lines = self._lines[f.path]
+        loc = f.location
+        if not loc.line or loc.line > len(lines):
+            return []
+        text = lines[loc.line - 1].expandtabs(1)
+        col = max(loc.column or 1, 1)
+        end = loc.end_column if loc.end_line == loc.line and loc.end_column else col + 1
+        gutter = str(loc.line)
+        return [
+            f"  {gutter} | {text}",
+            f"  {' ' * len(gutter)} | {' ' * (col - 1)}{'^' * max(end - col, 1)}",
+        ]
 
 
 def _base(result: RunResult) -> str:
