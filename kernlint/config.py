@@ -16,10 +16,12 @@ Keys (DESIGN.md, "Configuration")::
 
     [[target]]                  # what `kernlint check` with no paths lints
     image = "build/kernel.elf"
+    script = "src/linker.ld"    # linted too (cross-checks with the image come later)
+    objects = ["build/boot.o"]
 
 Unknown keys and bad values raise :class:`ConfigError` naming the key and the file.
 Keys that DESIGN.md reserves for features this version does not have yet
-(``boot-protocol``, ``boot-sector-layout``, a target's ``script``/``objects``/``map``)
+(``boot-protocol``, ``boot-sector-layout``, a target's ``map``)
 are refused with a message saying so, rather than accepted and ignored.
 """
 
@@ -36,12 +38,10 @@ from kernlint.errors import UsageError
 
 FAIL_ON = ("error", "warning", "info")
 _TOP_KEYS = {"select", "ignore", "fail-on", "page-size", "per-path-ignores", "target"}
-_TARGET_KEYS = {"image"}
+_TARGET_KEYS = {"image", "script", "objects"}
 _NOT_YET = {
     "boot-protocol": "boot-protocol rules (KL4)",
     "boot-sector-layout": "boot-sector rules (KL3)",
-    "script": "linker-script cross-checks",
-    "objects": "object-file layout checks",
     "map": "map-file checks",
 }
 
@@ -54,8 +54,8 @@ class ConfigError(UsageError):
 class Config:
     """Settings of one run. ``page_size`` (bytes) is the granule the loader maps with
     (KL106; default 4096, x86's base page). ``per_path_ignores`` pairs a glob, relative
-    to ``root``, with rule selectors. ``targets`` are image paths (relative to
-    ``root``). ``path`` is the file the settings came from, or None for defaults."""
+    to ``root``, with rule selectors. ``targets`` are the files of the
+    ``[[target]]`` tables (image, script, objects), relative to ``root``. ``path`` is the file the settings came from, or None for defaults."""
 
     page_size: int = 4096
     select: tuple[str, ...] = ()
@@ -180,10 +180,21 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
                     f"is not supported by this version yet ({_NOT_YET[key]} come later)",
                 )
             if key not in _TARGET_KEYS:
-                raise fail(f"target[{i}].{key}", "is not a known key (known: image)")
+                raise fail(
+                    f"target[{i}].{key}",
+                    f"is not a known key (known: {', '.join(sorted(_TARGET_KEYS))})",
+                )
         if not isinstance(t.get("image"), str) or not t["image"]:
             raise fail(f"target[{i}].image", "must be a path (string)")
         targets.append(t["image"])
+        if "script" in t:
+            if not isinstance(t["script"], str) or not t["script"]:
+                raise fail(f"target[{i}].script", "must be a path (string)")
+            targets.append(t["script"])
+        objects = t.get("objects", [])
+        if not isinstance(objects, list) or not all(isinstance(o, str) and o for o in objects):
+            raise fail(f"target[{i}].objects", "must be a list of paths")
+        targets.extend(objects)
     return Config(
         page_size=page,
         select=select,

@@ -44,12 +44,14 @@ page-size = 16384
 "build/**" = ["KL106"]
 [[target]]
 image = "build/kernel.elf"
+script = "link.ld"
+objects = ["boot.o"]
 """,
         )
     )
     assert cfg.select == ("KL1",) and cfg.ignore == ("rwx-segment",)
     assert cfg.fail_on == "warning" and cfg.page_size == 16384
-    assert cfg.targets == ("build/kernel.elf",)
+    assert cfg.targets == ("build/kernel.elf", "link.ld", "boot.o")
     assert cfg.ignored_for(str(tmp_path / "build" / "x" / "k.elf")) == ("KL106",)
     assert cfg.ignored_for(str(tmp_path / "src" / "k.elf")) == ()
 
@@ -63,7 +65,8 @@ image = "build/kernel.elf"
         ("fail-on = 'fatal'", "`fail-on` must be one of error, warning, info"),
         ("page-size = 3000", "`page-size` must be a positive power of two"),
         ("boot-protocol = 'multiboot2'", "`boot-protocol` is not supported by this version yet"),
-        ("[[target]]\nimage = 'k.elf'\nscript = 'link.ld'", "`target[0].script` is not supported"),
+        ("[[target]]\nimage = 'k.elf'\nmap = 'k.map'", "`target[0].map` is not supported"),
+        ("[[target]]\nimage = 'k.elf'\nobjects = 'a.o'", "`target[0].objects` must be a list"),
         ("[[target]]\nimgae = 'k.elf'", "`target[0].imgae` is not a known key"),
         ("[[target]]\n", "`target[0].image` must be a path"),
         ("select = [", "not valid TOML"),
