@@ -104,3 +104,8 @@ def sample(rule_dir: str, name: str) -> Path:
     """A committed sample output: ``sample("kl101", "bad-bootcode.elf")``."""
     (folder,) = [p for p in sample_dirs() if p.name.startswith(rule_dir + "-")]
     return folder / name
+
+
+def elf_files() -> list[Path]:
+    """Every committed ELF output of the samples (``.elf``, ``.o``), sorted."""
+    return sorted(p for s in sample_dirs() for p in s.iterdir() if p.suffix in (".elf", ".o"))

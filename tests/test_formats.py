@@ -9,10 +9,10 @@ import pytest
 
 from kernlint.finding import Finding, Location
 from kernlint.report.github import annotation
-from tests.conftest import ROOT, kernlint, outputs, sample_dirs
+from tests.conftest import ROOT, elf_files, kernlint
 
 SARIF_SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
-ELF_SAMPLES = [str(p) for s in sample_dirs() for p in outputs(s, "bad") + outputs(s, "good")]
+ELF_SAMPLES = [str(p) for p in elf_files()]
 
 
 @pytest.fixture(scope="module")

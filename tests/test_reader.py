@@ -11,7 +11,7 @@ import pytest
 
 from kernlint.elf.constants import sh_flags_text
 from kernlint.elf.reader import read_image
-from tests.conftest import ROOT, kernlint, outputs, sample_dirs
+from tests.conftest import ROOT, elf_files, kernlint
 from tests.support.readelf import readelf
 
 # (name, assembler command, linker command, EI_CLASS, byte order)
@@ -129,7 +129,7 @@ def test_every_architecture_fixed_twin_is_clean(tmp_path, arch):
         assert run.report["findings"] == [], run.report
 
 
-SAMPLE_FILES = [p for s in sample_dirs() for p in outputs(s, "bad") + outputs(s, "good")]
+SAMPLE_FILES = elf_files()
 SYSTEM_FILES = [Path(p) for p in ("/usr/bin/ls", "/usr/bin/readelf") if Path(p).exists()]
 
 
