@@ -36,14 +36,7 @@ class AddressIndex(Generic[T]):
 
     def containing(self, address: int) -> list[T]:
         """Items whose range holds ``address``, in ascending order of start."""
-        found = []
-        j = bisect_right(self._starts, address) - 1
-        while j >= 0 and self._max_end[j] > address:
-            if self._ends[j] > address:
-                found.append(self._items[j])
-            j -= 1
-        found.reverse()
-        return found
+        return [self._items[k] for k in reversed(self._indexes_containing(address))]
 
     def first_containing(self, address: int) -> T | None:
         """The item with the lowest start whose range holds ``address``, or None."""
@@ -55,6 +48,7 @@ class AddressIndex(Generic[T]):
         return any(self._ends[k] >= end for k in self._indexes_containing(start))
 
     def _indexes_containing(self, address: int) -> list[int]:
+        """Indexes of the ranges holding ``address``, highest start first."""
         out = []
         j = bisect_right(self._starts, address) - 1
         while j >= 0 and self._max_end[j] > address:
