@@ -7,6 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from kernlint.bootsector import SECTOR_SIZE, is_boot_sector
 from kernlint.elf.reader import is_elf
 
 #: File-name endings that promise an ELF file; such a file without the ELF magic is
@@ -29,7 +30,8 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
 class Target:
     """A path to lint and its kind: ``image`` (ELF magic), ``not-elf`` (named like an ELF
     file but is not one), ``script`` or ``source`` (by name: :data:`SCRIPT_SUFFIXES`,
-    :data:`SOURCE_SUFFIXES`), or ``unknown``.
+    :data:`SOURCE_SUFFIXES`), ``boot-sector`` (by content: 512 bytes ending in
+    ``55 AA``), or ``unknown``.
     ``explicit`` is True when the user named the file rather than a directory holding it."""
 
     path: str
@@ -43,6 +45,8 @@ def classify(path: str, explicit: bool = True) -> Target:
     try:
         with open(path, "rb") as f:
             head = f.read(4)
+            if os.fstat(f.fileno()).st_size == SECTOR_SIZE:
+                head += f.read(SECTOR_SIZE - 4)
     except OSError:
         return Target(path, "image", explicit)
     if is_elf(head):
@@ -53,6 +57,8 @@ def classify(path: str, explicit: bool = True) -> Target:
         return Target(path, "script", explicit)
     if path.endswith(SOURCE_SUFFIXES):
         return Target(path, "source", explicit)
+    if is_boot_sector(head, len(head)):
+        return Target(path, "boot-sector", explicit)
     return Target(path, "unknown", explicit)
 
 

@@ -71,6 +71,14 @@ def cli() -> None:
 )
 @click.option("--quiet", "-q", is_flag=True, help="Findings only: no fix hints, no summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing.")
+@click.option(
+    "--boot-sector-layout",
+    type=click.Choice(["mbr", "mbr-disk-signature", "fat16-vbr", "fat32-vbr", "raw"]),
+    default=None,
+    help="Read every named file that is not ELF, a script or a source as a BIOS boot"
+    " sector with this layout (its first 512 bytes; KL3) [default: `boot-sector-layout`,"
+    " else inferred].",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -83,6 +91,7 @@ def check(
     write_baseline: str | None,
     quiet: bool,
     statistics: bool,
+    boot_sector_layout: str | None,
 ) -> None:
     """Lint ELF images, object files and sources (files or directories); with no
     paths, the targets of the configuration."""
@@ -96,6 +105,10 @@ def check(
     except UsageError as exc:
         _fail(str(exc))
     fail_on = fail_on or config.fail_on
+    if boot_sector_layout:
+        from dataclasses import replace
+
+        config = replace(config, boot_sector_layout=boot_sector_layout)
     paths = paths or tuple(config.target_paths())
     if not paths:
         _fail(

@@ -10,6 +10,7 @@ Keys (DESIGN.md, "Configuration")::
     ignore = ["KL105"]
     fail-on = "warning"         # error | warning | info
     page-size = 4096            # bytes, a power of two (KL106)
+    boot-sector-layout = "mbr"  # mbr | mbr-disk-signature | fat16-vbr | fat32-vbr | raw (KL3)
 
     [per-path-ignores]          # glob (relative to the config file's folder) -> rules
     "samples/**" = ["KL105"]
@@ -18,10 +19,11 @@ Keys (DESIGN.md, "Configuration")::
     image = "build/kernel.elf"
     script = "src/linker.ld"    # linted too (cross-checks with the image come later)
     objects = ["build/boot.o"]
+    boot-sector-layout = "mbr"  # this image is a boot sector with this layout
 
 Unknown keys and bad values raise :class:`ConfigError` naming the key and the file.
 Keys that DESIGN.md reserves for features this version does not have yet
-(``boot-protocol``, ``boot-sector-layout``, a target's ``map``)
+(``boot-protocol``, a target's ``map``)
 are refused with a message saying so, rather than accepted and ignored.
 """
 
@@ -37,11 +39,18 @@ from typing import Any
 from kernlint.errors import UsageError
 
 FAIL_ON = ("error", "warning", "info")
-_TOP_KEYS = {"select", "ignore", "fail-on", "page-size", "per-path-ignores", "target"}
-_TARGET_KEYS = {"image", "script", "objects"}
+_TOP_KEYS = {
+    "select",
+    "ignore",
+    "fail-on",
+    "page-size",
+    "per-path-ignores",
+    "target",
+    "boot-sector-layout",
+}
+_TARGET_KEYS = {"image", "script", "objects", "boot-sector-layout"}
 _NOT_YET = {
     "boot-protocol": "boot-protocol rules (KL4)",
-    "boot-sector-layout": "boot-sector rules (KL3)",
     "map": "map-file checks",
 }
 
@@ -65,6 +74,21 @@ class Config:
     targets: tuple[str, ...] = ()
     path: str | None = None
     root: str = field(default=".")
+    #: ``boot-sector-layout`` (or ``--boot-sector-layout``): every file named is read
+    #: as a boot sector with this layout (KL3).
+    boot_sector_layout: str | None = None
+    #: Per-target ``boot-sector-layout``: (absolute image path, layout).
+    boot_sector_layouts: tuple[tuple[str, str], ...] = ()
+
+    def layout_for(self, path: str, targeted: bool = False) -> str | None:
+        """The boot-sector layout configured for ``path``: its target's, else (unless
+        ``targeted``) the top-level one, else None (infer it)."""
+        if self.boot_sector_layouts:
+            here = os.path.abspath(path)
+            for image, layout in self.boot_sector_layouts:
+                if image == here:
+                    return layout
+        return None if targeted else self.boot_sector_layout
 
     def ignored_for(self, path: str) -> tuple[str, ...]:
         """Selectors ignored for ``path`` (a path as the user gave it) by
@@ -168,6 +192,17 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
     per_path = tuple(
         (glob, rule_list(f"per-path-ignores.{glob}", rules)) for glob, rules in ppi.items()
     )
+    from kernlint.bootsector.layout import LAYOUT_NAMES
+
+    def layout(key: str, value: Any) -> str:
+        if value not in LAYOUT_NAMES:
+            raise fail(key, f"must be one of {', '.join(LAYOUT_NAMES)}, not {value!r}")
+        return value
+
+    top_layout = table.get("boot-sector-layout")
+    if top_layout is not None:
+        layout("boot-sector-layout", top_layout)
+    layouts = []
     raw_targets = table.get("target", [])
     if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
         raise fail("target", "must be an array of tables ([[target]])")
@@ -187,6 +222,9 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         if not isinstance(t.get("image"), str) or not t["image"]:
             raise fail(f"target[{i}].image", "must be a path (string)")
         targets.append(t["image"])
+        if "boot-sector-layout" in t:
+            value = layout(f"target[{i}].boot-sector-layout", t["boot-sector-layout"])
+            layouts.append((os.path.abspath(os.path.join(file.parent, t["image"])), value))
         if "script" in t:
             if not isinstance(t["script"], str) or not t["script"]:
                 raise fail(f"target[{i}].script", "must be a path (string)")
@@ -204,4 +242,6 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         targets=tuple(targets),
         path=str(file),
         root=str(file.parent.resolve()),
+        boot_sector_layout=top_layout,
+        boot_sector_layouts=tuple(layouts),
     )

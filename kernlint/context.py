@@ -12,6 +12,7 @@ from kernlint.errors import InputError
 if TYPE_CHECKING:
     import networkx
 
+    from kernlint.bootsector import BootSector
     from kernlint.elf.model import Image
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
     from kernlint.source import Source
@@ -23,6 +24,7 @@ SCRIPT = "script"  # a GNU ld linker script that parses
 SCRIPT_INVALID = "script-invalid"  # a linker script that does not parse (KL002)
 SOURCE = "source"  # assembly or a file holding inline assembly: .S .s .asm .nasm .rs .c
 UNREADABLE = "unreadable"  # a file that could not be read or is malformed (KL001)
+BOOT_SECTOR = "boot-sector"  # a raw BIOS boot sector: 512 bytes ending in 55 AA, or forced
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Context:
     script_text: str | None = None
     syntax_error: ScriptSyntaxError | None = None
     error: InputError | None = None
+    #: A raw boot sector (kind ``boot-sector``); ELF boot sectors are found by
+    #: :func:`kernlint.bootsector.elf.elf_boot_sector` from ``image``.
+    boot_sector: BootSector | None = None
     #: Filled by the engine once the other rules have run (for KL003).
     unused_suppressions: tuple[Suppression, ...] = ()
 
@@ -53,6 +58,18 @@ class Context:
     def text(self) -> str | None:
         """The text of a text input (a source, a script's main file), or None."""
         return self.source.text if self.source is not None else self.script_text
+
+    @cached_property
+    def elf_boot_sector(self) -> BootSector | None:
+        """The boot sector ``image`` is (an ELF linked at 0x7c00, ...), or None; see
+        :mod:`kernlint.bootsector.elf`. Read once, shared by the KL3 rules."""
+        if self.image is None:
+            return None
+        from kernlint.bootsector.elf import elf_boot_sector
+
+        layout = self.config.layout_for(self.path)
+        forced = self.config.layout_for(self.path, targeted=True) is not None
+        return elf_boot_sector(self.image, layout, forced=forced)
 
     @cached_property
     def graph(self) -> networkx.MultiDiGraph:

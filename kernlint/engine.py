@@ -17,7 +17,15 @@ from types import ModuleType
 
 from kernlint.classify import Target, expand
 from kernlint.config import Config
-from kernlint.context import IMAGE, SCRIPT, SCRIPT_INVALID, SOURCE, UNREADABLE, Context
+from kernlint.context import (
+    BOOT_SECTOR,
+    IMAGE,
+    SCRIPT,
+    SCRIPT_INVALID,
+    SOURCE,
+    UNREADABLE,
+    Context,
+)
 from kernlint.errors import InputError, UsageError
 from kernlint.finding import SEVERITIES, Finding, severity_rank
 
@@ -166,6 +174,11 @@ def build_context(target: Target, config: Config) -> Context:
             from kernlint.source import read_source
 
             return Context(target.path, SOURCE, config, source=read_source(target.path))
+        if target.kind == BOOT_SECTOR:
+            from kernlint.bootsector import read_boot_sector
+
+            sector = read_boot_sector(target.path, config.layout_for(target.path))
+            return Context(target.path, BOOT_SECTOR, config, boot_sector=sector)
         from kernlint.elf.reader import read_image
 
         return Context(target.path, IMAGE, config, image=read_image(target.path))
@@ -269,6 +282,8 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
     skipped: list[tuple[str, str]] = []
     files = 0
     for target in expand(paths):
+        if target.kind == "unknown" and target.explicit and config.layout_for(target.path):
+            target = replace(target, kind=BOOT_SECTOR)  # named with a boot-sector layout
         if target.kind == "unknown":
             if target.explicit:
                 skipped.append((target.path, "not recognised as an ELF file; skipped"))

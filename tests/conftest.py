@@ -77,7 +77,7 @@ def outputs(folder: Path, prefix: str) -> list[Path]:
     elif re.match(r"kl2\d\d-", folder.name):
         suffixes = (".ld", ".lds", ".x")
     else:
-        suffixes = (".elf", ".o")
+        suffixes = (".elf", ".o", ".bin")
     return sorted(
         p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in suffixes
     )

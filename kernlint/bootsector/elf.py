@@ -1,0 +1,246 @@
+"""Boot sectors inside ELF files: an image whose lowest allocated section is linked
+at 0x7C00 (or at 0 with a 0x07C0 segment set-up in its first bytes) is a boot sector
+with its sections, as ``objcopy -O binary`` would lay them out.
+
+The layout of an ELF boot sector comes from configuration, else from its names — an
+output section or symbol called like a partition table (``.partition_table``,
+``_partition_table``, ``.parttable``, ``mbr_partitions``, ...) → ``mbr``, with a
+disk signature (``disk_signature``) → ``mbr-disk-signature`` — else from a BPB jump
+at the start of the first section (``fat16-vbr``/``fat32-vbr``), else from the bytes
+(:func:`kernlint.bootsector.infer_layout`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kernlint.bootsector import CONFIGURED, BootSector, infer_layout
+from kernlint.bootsector.bpb import vbr_layout
+from kernlint.bootsector.layout import (
+    LAYOUTS,
+    LOAD_ADDRESS,
+    SECTOR_SIZE,
+    SIGNATURE,
+    SIGNATURE_OFFSET,
+)
+from kernlint.elf.constants import SHN_UNDEF, SHT_NOBITS, STT_FUNC, STT_NOTYPE, STT_OBJECT
+from kernlint.elf.model import Image, Section, Symbol
+
+ET_EXEC, ET_DYN = 2, 3
+
+#: Names of partition-table output sections and symbols.
+PARTITION_NAME = re.compile(
+    r"^[._]*(mbr_?)?(partition_?table|part_?table|partitions|ptable)s?$", re.I
+)
+#: Names of disk-signature sections and symbols.
+DISK_SIGNATURE_NAME = re.compile(r"^[._]*(mbr_?)?disk_?sig(nature)?$", re.I)
+#: Names of the signature word's section (rust-osdev: ``.magic_number``).
+SIGNATURE_NAME = re.compile(
+    r"^[._]*(boot_?)?(signature|sig|magic(_number)?|boot_?flag|aa55)$", re.I
+)
+#: How far into the first section a segment set-up is looked for (bytes).
+SETUP_WINDOW = 64
+
+
+def is_reserved_name(name: str) -> bool:
+    """A section or symbol name for a part of the sector that is not boot code."""
+    return bool(
+        PARTITION_NAME.match(name) or DISK_SIGNATURE_NAME.match(name) or SIGNATURE_NAME.match(name)
+    )
+
+
+def segment_setup(code: bytes) -> str | None:
+    """A real-mode instruction loading segment 0x07C0 in ``code`` (the first bytes of
+    the boot code): ``ljmp $0x07c0, $x`` (``EA xx xx C0 07``), ``mov $0x07c0, %r16``
+    (``B8+r C0 07``) or ``push $0x07c0`` (``68 C0 07``). Returns its description."""
+    window = code[:SETUP_WINDOW]
+    for m in re.finditer(rb"\xea..\xc0\x07|[\xb8-\xbf]\xc0\x07|\x68\xc0\x07", window, re.S):
+        op = m.group()[0]
+        what = "ljmp $0x07c0" if op == 0xEA else "push $0x07c0" if op == 0x68 else "mov $0x07c0"
+        return f"{what} at offset {m.start():#x}"
+    return None
+
+
+def sector_sections(image: Image) -> list[Section]:
+    """Allocated sections with file bytes (not ``SHT_NOBITS``), non-empty, by address."""
+    return sorted(
+        (
+            s
+            for s in image.sections
+            if s.is_alloc and s.sh_size and not s.is_tbss and s.sh_type != SHT_NOBITS
+        ),
+        key=lambda s: (s.sh_addr, s.index),
+    )
+
+
+def _flatten(image: Image, sections: list[Section], base: int) -> bytes:
+    """The bytes ``objcopy -O binary`` puts at ``base``..``base+512``."""
+    extent = max(s.end for s in sections) - base
+    buf = bytearray(min(extent, SECTOR_SIZE))
+    for s in sections:
+        start = s.sh_addr - base
+        if start >= len(buf):
+            continue
+        n = min(s.sh_size, len(buf) - start)
+        buf[start : start + n] = image.reader.read_bytes(s.sh_offset, n)
+    return bytes(buf)
+
+
+def elf_boot_sector(
+    image: Image, configured: str | None = None, forced: bool = False
+) -> BootSector | None:
+    """The boot sector an ET_EXEC/ET_DYN ``image`` is, or None when it is not one.
+
+    It is one when its lowest allocated section is linked at 0x7C00, or at 0 with a
+    0x07C0 segment set-up, or when ``forced`` (its configuration target names a
+    layout), or when it looks like a sector linked elsewhere (a partition-table or
+    signature section, or 512 bytes ending in ``55 AA``); ``origin_ok`` tells the first
+    two cases from the others (KL303). ``configured`` is the layout to use, if any: a
+    top-level ``boot-sector-layout`` alone does not make every ELF a boot sector."""
+    if image.e_type not in (ET_EXEC, ET_DYN):
+        return None
+    sections = sector_sections(image)
+    if not sections:
+        return None
+    first = sections[0]
+    base = first.sh_addr
+    if base == LOAD_ADDRESS:
+        origin_ok, origin_from = True, f"lowest section {first.name} is linked at {base:#x}"
+    else:
+        head = image.reader.read_bytes(first.sh_offset, min(first.sh_size, SETUP_WINDOW))
+        setup = segment_setup(head) if base == 0 else None
+        if setup:
+            origin_ok = True
+            origin_from = f"lowest section {first.name} is linked at 0 and sets up 0x07c0 ({setup})"
+        elif forced or _looks_like_sector(image, sections, base):
+            origin_ok = False
+            origin_from = f"lowest section {first.name} is linked at {base:#x}"
+        else:
+            return None
+    data = _flatten(image, sections, base)
+    layout, how = _elf_layout(image, sections, base, data, configured)
+    return BootSector(
+        image.path,
+        data,
+        image.size,
+        layout,
+        how,
+        origin=base,
+        origin_from=origin_from,
+        origin_ok=origin_ok,
+    )
+
+
+def _looks_like_sector(image: Image, sections: list[Section], base: int) -> bool:
+    if any(is_reserved_name(s.name) for s in sections):
+        return True
+    if max(s.end for s in sections) - base != SECTOR_SIZE:
+        return False
+    return _flatten(image, sections, base)[SIGNATURE_OFFSET:] == SIGNATURE
+
+
+def named_symbols(image: Image, pattern: re.Pattern[str]) -> list[Symbol]:
+    """Defined symbols (section-relative or absolute) whose name matches ``pattern``."""
+    return [
+        s for s in image.symbols if s.name and s.st_shndx != SHN_UNDEF and pattern.match(s.name)
+    ]
+
+
+def _elf_layout(
+    image: Image, sections: list[Section], base: int, data: bytes, configured: str | None
+):
+    if configured is not None:
+        return LAYOUTS[configured], CONFIGURED
+    disk = [s for s in sections if DISK_SIGNATURE_NAME.match(s.name)]
+    disk_syms = named_symbols(image, DISK_SIGNATURE_NAME)
+    for s in sections:
+        if PARTITION_NAME.match(s.name):
+            name = "mbr-disk-signature" if disk or disk_syms else "mbr"
+            return LAYOUTS[name], f"section {s.name}"
+    for sym in named_symbols(image, PARTITION_NAME):
+        name = "mbr-disk-signature" if disk or disk_syms else "mbr"
+        return LAYOUTS[name], f"symbol {sym.name} at {sym.st_value:#x}"
+    vbr = vbr_layout(data)
+    if vbr is not None:
+        return LAYOUTS[vbr], f"a BPB jump at the start of section {sections[0].name}"
+    return infer_layout(data)
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """A section or symbol taking ``size`` bytes of the sector from ``offset``."""
+
+    kind: str
+    name: str
+    offset: int
+    size: int
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.size} bytes at {self.offset:#x})"
+
+
+def code_end(image: Image, bs: BootSector) -> tuple[int, list[Section]]:
+    """Where the boot code and data of an ELF sector end (sector offset), and the
+    sections that hold them. Partition-table, disk-signature and signature sections
+    are left out; so are the bytes of a section from a partition-table symbol at its
+    fixed offset inside that section, and from a ``55 AA`` at 510 that the section
+    itself carries (a sector and later stages in one section)."""
+    base = bs.origin or 0
+    fixed = {
+        (sym.st_shndx, sym.st_value - base)
+        for sym in named_symbols(image, PARTITION_NAME) + named_symbols(image, DISK_SIGNATURE_NAME)
+    }
+    end, held = 0, []
+    for s in sector_sections(image):
+        start = s.sh_addr - base
+        if is_reserved_name(s.name) or not 0 <= start < SECTOR_SIZE:
+            continue
+        stop = min(s.end - base, SECTOR_SIZE)
+        if bs.has_signature and start < SIGNATURE_OFFSET < stop:
+            stop = SIGNATURE_OFFSET
+        for shndx, off in fixed:
+            if shndx == s.index and start < off == bs.layout.code_end < stop:
+                stop = off  # the table sits at its place inside this section
+        if stop > start:
+            held.append(s)
+            end = max(end, stop)
+    return end, held
+
+
+def contributors(image: Image, bs: BootSector, sections: list[Section]) -> tuple[list, list]:
+    """The sections in ``sections`` and the symbols defined in them, largest first,
+    with their bytes within the sector."""
+    base = bs.origin or 0
+    secs = [
+        Contributor(
+            "section", s.name, s.sh_addr - base, min(s.end - base, SECTOR_SIZE) - (s.sh_addr - base)
+        )
+        for s in sections
+    ]
+    by_index = {s.index: s for s in sections}
+    syms = sorted(
+        (
+            y
+            for y in image.symbols
+            if y.name
+            and not y.name.startswith(".L")
+            and y.st_shndx in by_index
+            and y.st_type in (STT_NOTYPE, STT_FUNC, STT_OBJECT)
+            and not is_reserved_name(y.name)
+        ),
+        key=lambda y: (y.st_value, y.name),
+    )
+    out = []
+    for i, y in enumerate(syms):
+        sec = by_index[y.st_shndx]
+        nxt = [
+            z.st_value
+            for z in syms[i + 1 :]
+            if z.st_value > y.st_value and z.st_shndx == y.st_shndx
+        ]
+        size = y.st_size or ((nxt[0] if nxt else sec.end) - y.st_value)
+        if size > 0:
+            out.append(Contributor("symbol", y.name, y.st_value - base, size))
+    key = lambda c: (-c.size, c.offset, c.name)  # noqa: E731
+    return sorted(secs, key=key), sorted(out, key=key)

@@ -1,0 +1,171 @@
+"""The code and data of a BIOS boot sector run past its layout's budget.
+
+## What it does
+Reports a boot sector whose boot code and data take more bytes than its layout leaves
+them: `mbr` 446 (the partition table starts at 0x1BE), `mbr-disk-signature` 440 (the
+disk signature at 0x1B8), `fat16-vbr` 448 (code at 0x3E-0x1FD, after the FAT12/16
+BPB), `fat32-vbr` 420 (0x5A-0x1FD), `raw` 510. The layout comes from
+`boot-sector-layout` / `--boot-sector-layout`, else from the input: an output section
+or symbol named like a partition table (`.partition_table`, `_partition_table`,
+`mbr_partitions`, ...) makes an ELF an `mbr`; a jump over a plausible BPB
+(`EB xx 90` / `E9 xx xx`) a VBR; a partition table with a real entry an `mbr`.
+
+For an ELF linked at 0x7C00 the finding gives the overflow in bytes and the largest
+sections and symbols in the sector. For a raw sector it gives the non-zero bytes
+found where the partition table (or disk signature) belongs, or, for a VBR, how far
+into the BPB the boot code starts.
+
+A raw 512-byte file has no names: an all-zero partition table proves nothing, and
+code that ends at byte 460 is fine in a `raw` sector. Declare the layout
+(`--boot-sector-layout mbr`) to check raw MBR code before it is installed.
+
+## Why is this bad?
+Nothing stops the code: NASM's `times 510-($-$$) db 0` only fails past 510 bytes, and
+a linker script without fixed offsets just moves the partition table. Then the
+installer (`fdisk`, `sfdisk`, `dd bs=446 count=1`) writes the partition table or disk
+signature over the last instructions or strings, or the code's own bytes are read as
+partition entries. The machine hangs or boots garbage, with no message.
+
+## Example
+```nasm
+org 0x7c00
+start:  ...                 ; 460 bytes of code and strings
+times 510-($-$$) db 0       ; assembles fine
+dw 0xAA55                   ; fdisk later overwrites bytes 446-509
+```
+
+## Use instead
+```nasm
+org 0x7c00
+start:  ...                 ; at most 446 bytes
+times 446-($-$$) db 0       ; NASM now fails if the code is too long
+partition_table: times 64 db 0
+dw 0xAA55
+```
+or in a linker script: `.partition_table 0x7c00 + 446 : { ... }` (GNU ld then reports
+the overlap), or move code to a second stage.
+
+## References
+- `research/anchors-binary.md` §2.8 "BIOS boot sectors" (budgets per layout).
+- rust-osdev/bootloader `bios/boot_sector/boot-sector-link.ld` (`. = 0x7c00 + 446;`).
+- Microsoft, FAT specification (fatgen103): BPB and boot code offsets.
+"""
+
+from collections.abc import Iterator
+
+from kernlint.bootsector import BootSector
+from kernlint.bootsector.bpb import bpb_jump_target
+from kernlint.bootsector.elf import code_end, contributors
+from kernlint.bootsector.mbr import partition_entries
+from kernlint.context import BOOT_SECTOR, IMAGE, Context
+from kernlint.finding import Finding, Location
+
+ID = "KL301"
+NAME = "boot-sector-overflow"
+SEVERITY = "error"
+APPLIES_TO = frozenset({BOOT_SECTOR, IMAGE})
+
+_FIX = (
+    "shrink the boot code (shorter messages, move work to a second stage loaded from"
+    " disk), or reserve the area so the build fails: `times {end}-($-$$) db 0` (NASM) or"
+    " an output section at 0x7c00 + {end} (GNU ld)"
+)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Yield one finding when the sector's code and data exceed the budget."""
+    if ctx.boot_sector is not None:
+        yield from _raw(ctx.boot_sector)
+    elif ctx.image is not None and ctx.elf_boot_sector is not None:
+        yield from _elf(ctx, ctx.elf_boot_sector)
+
+
+def _layout_text(bs: BootSector) -> str:
+    return f"layout {bs.layout.name}, from {bs.layout_from}"
+
+
+def _raw(bs: BootSector) -> Iterator[Finding]:
+    layout, data = bs.layout, bs.data
+    if layout.name.startswith("mbr"):
+        intruding = [
+            i
+            for e in partition_entries(data)
+            if not e.is_valid
+            for i in range(e.offset, e.offset + 16)
+            if i < len(data) and data[i]
+        ]
+        if layout.name == "mbr-disk-signature" and data[0x1BC:0x1BE] not in (
+            b"",
+            b"\0\0",
+            b"ZZ",
+        ):
+            intruding += [i for i in (0x1BC, 0x1BD) if i < len(data) and data[i]]
+        if not intruding:
+            return
+        first, last = min(intruding), max(intruding)
+        over = last + 1 - layout.code_end
+        yield Finding(
+            f"code and data run {over} bytes past the {layout.name} budget of"
+            f" {layout.budget} bytes: {len(intruding)} non-zero bytes at"
+            f" {first:#x}-{last:#x} are not a valid partition table entry ({_layout_text(bs)})",
+            Location(offset=first),
+            fix=_FIX.format(end=layout.code_end),
+        )
+        return
+    if layout.name.endswith("vbr"):
+        target = bpb_jump_target(data)
+        if target is None:
+            if any(data[3 : layout.code_start]):
+                yield Finding(
+                    f"the sector does not start with a jump over the BPB (EB xx 90 or E9 xx xx):"
+                    f" its code and data fill the BPB at 0x3-{layout.code_start - 1:#x}, which"
+                    f" the {layout.name} layout reserves ({_layout_text(bs)})",
+                    Location(offset=0),
+                    fix="start with `jmp short start` / `nop` and leave the BPB bytes to mkfs",
+                )
+        elif target < layout.code_start:
+            over = layout.code_start - target
+            yield Finding(
+                f"the jump at offset 0 goes to {target:#x}, {over} bytes inside the BPB that"
+                f" ends at {layout.code_start - 1:#x}: the boot code takes {over} bytes more"
+                f" than the {layout.name} budget of {layout.budget} bytes ({_layout_text(bs)})",
+                Location(offset=target),
+                fix=(
+                    f"start the boot code at {layout.code_start:#x} (FAT32 boot code follows"
+                    " a 90-byte BPB) and keep it within the budget"
+                ),
+            )
+
+
+def _elf(ctx: Context, bs: BootSector) -> Iterator[Finding]:
+    image, layout = ctx.image, bs.layout
+    end, held = code_end(image, bs)
+    if end <= layout.code_end:
+        return
+    base = bs.origin or 0
+    over = end - layout.code_end
+    secs, syms = contributors(image, bs, held)
+    boundary = base + layout.code_end
+    crossing = next((s for s in held if s.sh_addr < boundary < s.end), None) or held[-1]
+    at_boundary = next(
+        (
+            y
+            for y in sorted(syms, key=lambda c: c.offset)
+            if y.offset <= layout.code_end < y.offset + y.size
+        ),
+        None,
+    )
+    largest = "sections " + ", ".join(str(c) for c in secs[:3])
+    if syms:
+        largest += "; symbols " + ", ".join(str(c) for c in syms[:3])
+    yield Finding(
+        f"boot code and data end at sector offset {end:#x} ({end} bytes), {over} bytes past"
+        f" the {layout.name} budget of {layout.budget} bytes"
+        f" ({layout.describe_reserved()}; {_layout_text(bs)}); largest: {largest}",
+        Location(
+            section=crossing.name,
+            address=boundary,
+            symbol=at_boundary.name if at_boundary else None,
+        ),
+        fix=_FIX.format(end=layout.code_end),
+    )
