@@ -1,0 +1,214 @@
+"""A boot-protocol header section is collected outside `KEEP()`.
+
+## What it does
+Finds input section patterns that name a boot-protocol header section and are not
+inside `KEEP()`. A pattern names a header when it contains, ignoring case, one of
+`multiboot` (`.multiboot`, `.multiboot_header`, `.multiboot2`), `mb2` (`.mb2_hdr`),
+`mbhdr`, `boot_header`, `.note.Xen` (Xen PVH), `limine_req` (Limine's
+`.limine_reqs` and `.limine_requests*`) or `.bootloader-config` (the rust-osdev
+`bootloader_api` crate), where a marker that does not start with a dot must not
+follow a letter or digit (`.mb2_hdr` counts, `.numb2` does not). Patterns that are
+code sections by name (a `text` component: `.multiboot.text`, `.text.multiboot`)
+are left alone: the entry point reaches them. Wildcards that merely *match* a
+header without naming it (`*(.note.*)`, `*(.rodata*)`) are not reported, nor are
+patterns in `/DISCARD/`, nor a pattern whose sections a `KEEP()` earlier in the
+script has already taken (`KEEP(*(.multiboot*))` before `*(.multiboot_header)`): ld
+gives an input section to the first pattern that matches it.
+
+The finding points at the pattern; the fix is the `KEEP()` statement, split off
+when the pattern shares its statement with others.
+
+## Why is this bad?
+With `--gc-sections` the linker keeps only what is reachable from the entry symbol,
+`-u` symbols and `KEEP()` sections. Nothing references a Multiboot header, a Limine
+request or the `bootloader_api` config: the loader finds them by scanning the file.
+So they are removed, silently — GNU ld names them only under `--print-gc-sections`
+(`ld: removing unused section '.multiboot_header' in file 'kernel.o'`, from this
+rule's sample) — and GRUB then says "no multiboot header found", Limine answers no
+request and the `bootloader` crate panics ("bootloader config section not found").
+Linkers do keep `SHT_NOTE` sections (GNU ld 2.40 and ld.lld, checked), so a
+`.note.Xen` that the assembler typed `@note` (GNU as and LLVM do so for `.note*`
+names by default) survives; one emitted as `@progbits` is removed like the others,
+and `KEEP()` makes the script independent of how the note was emitted.
+
+A build without `--gc-sections` works either way, which is why the missing `KEEP()`
+goes unnoticed until someone turns garbage collection on.
+
+## Example
+```ld
+.text : {
+    *(.multiboot_header)
+    *(.text .text.*)
+}
+```
+
+## Use instead
+```ld
+.text : {
+    KEEP(*(.multiboot_header))
+    *(.text .text.*)
+}
+```
+
+## References
+- GNU ld manual, "Input Section and Garbage Collection" (`KEEP`), and
+  "Command-line Options": `--gc-sections`, `--print-gc-sections`.
+- Multiboot2 specification, §3.1.1 "The layout of Multiboot2 header" (the header
+  must lie in the first 32768 bytes of the image); Multiboot 0.6.96 §3.1.1 (8192).
+- Limine boot protocol, "Requests"; rust-osdev `bootloader` `api/src/config.rs`.
+- Xen `include/public/elfnote.h` (`XEN_ELFNOTE_PHYS32_ENTRY`).
+- kernlint research, `anchors-ldscript.md` §2 M4 (boot header without KEEP under
+  `--gc-sections`; lowRISC/opentitan#3091, nxp-mcuxpresso/legacy-mcux-sdk#29).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+
+from kernlint.context import SCRIPT, Context
+from kernlint.finding import Finding, Location
+from kernlint.ldscript import ast
+
+ID = "KL202"
+NAME = "boot-header-not-kept"
+SEVERITY = "warning"
+APPLIES_TO = frozenset({SCRIPT})
+
+#: Lower-case markers of boot-protocol header section names, with what they hold.
+HEADER_MARKERS = {
+    "multiboot": "the Multiboot header",
+    "mb2": "the Multiboot2 header",
+    "mbhdr": "the Multiboot header",
+    "boot_header": "a boot-protocol header",
+    ".note.xen": "the Xen PVH note",
+    "limine_req": "the Limine requests",
+    ".bootloader-config": "the bootloader_api config",
+}
+_NOTE = HEADER_MARKERS[".note.xen"]
+
+_CODE = re.compile(r"(?:^|[._-])text(?:$|[._-])", re.I)
+
+
+def _protocol(pattern: str, extra: tuple[str, ...]) -> str | None:
+    """What header ``pattern`` names (``the Multiboot2 header``), or None."""
+    lowered = pattern.lower()
+    if _CODE.search(lowered):
+        return None
+    for marker, protocol in HEADER_MARKERS.items():
+        start = lowered.find(marker)
+        while start >= 0:
+            if marker.startswith(".") or start == 0 or not lowered[start - 1].isalnum():
+                return protocol
+            start = lowered.find(marker, start + 1)
+    for name in extra:
+        if name.lower() in lowered:
+            return "a boot-protocol header"
+    return None
+
+
+def _slice(ctx: Context, span: ast.Span) -> str | None:
+    """The source text of a one-line span of the main script, else None."""
+    if ctx.script is None or ctx.script_text is None or span.file != ctx.script.script.path:
+        return None
+    if span.line != span.end_line:
+        return None
+    lines = ctx.script_text.splitlines()
+    if span.line > len(lines):
+        return None
+    return lines[span.line - 1][span.column - 1 : span.end_column - 1]
+
+
+def _text(ctx: Context, node: ast.FilePattern | ast.SectionPattern | None) -> str:
+    if node is None:
+        return "*"
+    written = _slice(ctx, node.span)
+    return written if written else node.pattern
+
+
+def _include_anchors(ctx: Context) -> dict[str, ast.Include]:
+    """For each file read through INCLUDE, the INCLUDE of the main file that brings it
+    in (findings are reported there: a location is a place in the main file)."""
+    assert ctx.script is not None
+    anchors: dict[str, ast.Include] = {}
+    for node in ast.walk(ctx.script.script):
+        target = ctx.script.included.get(node) if isinstance(node, ast.Include) else None
+        if target is None:
+            continue
+        for inner in replace(ctx.script, script=target).walk():
+            if isinstance(inner, ast.Script):
+                anchors.setdefault(inner.path, node)
+    return anchors
+
+
+def _where(ctx: Context, span: ast.Span, anchors: dict[str, ast.Include]) -> tuple[Location, str]:
+    """The location of ``span`` in the main file, and a note naming the included file
+    when it stands in one."""
+    anchor = anchors.get(span.file) if ctx.script and span.file != ctx.script.script.path else None
+    if anchor is not None:
+        note = f" (in {span.file}:{span.line}:{span.column}, included here)"
+        span = anchor.span
+    else:
+        note = ""
+    loc = Location(
+        line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column
+    )
+    return loc, note
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """One finding per header pattern outside KEEP()."""
+    if ctx.script is None:
+        return
+    extra = tuple(getattr(ctx.config, "boot_header_sections", ()) or ())
+    kept: set[tuple[str, str]] = set()
+    anchors = _include_anchors(ctx)
+    for sec in ctx.script.walk():
+        if not isinstance(sec, ast.OutputSection | ast.OverlaySection):
+            continue
+        if isinstance(sec, ast.OutputSection) and sec.is_discard:
+            continue
+        for desc in ctx.script.statements(sec.statements):
+            if not isinstance(desc, ast.InputSectionDescription):
+                continue
+            files = "*" if desc.file is None else desc.file.pattern
+            if desc.keep:
+                kept.update((files, p.pattern) for p in desc.sections)
+                continue
+            for pat in desc.sections:
+                protocol = _protocol(pat.pattern, extra)
+                if protocol is None or any(
+                    fnmatch.fnmatchcase(files, f) and fnmatch.fnmatchcase(pat.pattern, p)
+                    for f, p in kept
+                ):
+                    continue
+                written = f"{_text(ctx, desc.file)}({_text(ctx, pat)})"
+                if protocol == _NOTE:
+                    why = (
+                        "ld keeps the note under `--gc-sections` only while the input"
+                        " section is SHT_NOTE; emitted as @progbits it is removed and Xen"
+                        " finds no PVH entry note"
+                    )
+                else:
+                    why = (
+                        f"nothing references {protocol}, so `--gc-sections` removes it"
+                        ' (`--print-gc-sections`: "removing unused section") and the'
+                        " loader finds none"
+                    )
+                location, note = _where(ctx, pat.span, anchors)
+                message = (
+                    f"`{written}` in output section `{sec.name}`{note} is not inside KEEP(): {why}"
+                )
+                fix = f"`KEEP({written})`"
+                others = [p for p in desc.sections if p is not pat]
+                if others:
+                    rest = " ".join(_text(ctx, p) for p in others)
+                    fix = (
+                        f"give it a statement of its own: {fix}, and keep"
+                        f" `{_text(ctx, desc.file)}({rest})` for the rest"
+                    )
+                else:
+                    fix = f"wrap it: {fix}"
+                yield Finding(message, location, fix=fix)

@@ -1,0 +1,159 @@
+"""An assignment inside an output section moves the location counter backwards.
+
+## What it does
+Follows the location counter `.` through `SECTIONS` the way GNU ld 2.40 lays a
+script out, using only what the script itself proves (see
+`kernlint.ldscript.evaluate.trace`), and reports an assignment to `.` inside an
+output section (or an `OVERLAY` section) whose target is provably below where `.`
+already is. Three shapes are provable without the input objects:
+
+- both sides constant: the offset `.` has reached is known from data statements
+  (`BYTE`, `SHORT`, `LONG`, `QUAD`) and earlier `. = <offset>` assignments, and an
+  input section only makes it grow, so after `. = 0x1fe; SHORT(0xaa55)` the counter
+  is at least 0x200 whatever the objects hold, and a later `. = 0x1be` is backwards;
+- an absolute target (`ABSOLUTE(x)`, `ORIGIN(r)`, an address relative to another
+  section) below the section's start, or below start plus the offset reached, when
+  the start is known: a constant address expression (`.data 0x200000 :`), `.` after
+  `. = <constant>`, or a `MEMORY` region's origin, each at least;
+- `. -= n` or `. = . - n` with n > 0, once `.` is provably at least n.
+
+Inside an output section GNU ld counts `.` from the section's start (ld manual,
+"The Location Counter"): `. = 0x10` there means 0x10 bytes into the section, so a
+plain number is compared with the offset reached, not with an address.
+
+What it cannot prove, and so never reports: that the input sections are too big for
+a fixed offset (`*(.boot)` then `. = 0x1fe` fails only if `.boot` holds more than
+510 bytes — that needs the objects, or an `ASSERT`); that a section's start is above
+an absolute target when the start depends on the sizes of earlier sections; moves
+where wrap-around past 2^64 could make the target land above `.`. Assignments
+*outside* output sections are not reported: GNU ld and ld.lld both let `.` move
+backwards there (the manual: "may not be moved backwards outside of an output
+section if so doing creates areas with overlapping LMAs"); what follows is an
+overlap error or KL107 on the image.
+
+## Why is this bad?
+GNU ld stops the link: `ld:boot.ld:9 cannot move location counter backwards (from
+0000000000007e00 to 0000000000007dbe)` (note: no colon after the line number), and
+ld.lld says `unable to move location counter backward for: .boot`. No image is
+written. The usual causes are offsets written out of order (a signature at 510 placed
+before the partition table at 446), a header whose fields outgrew a fixed offset,
+or an absolute address written where GNU ld expects an offset.
+
+## Example
+```ld
+.boot 0x7c00 : {
+    KEEP(*(.boot))
+    . = 0x1fe;
+    SHORT(0xaa55)        /* boot signature: offset 0x1fe..0x200 */
+    . = 0x1be;           /* partition table at 446: backwards from 0x200 */
+    KEEP(*(.partition_table))
+}
+```
+
+## Use instead
+```ld
+.boot 0x7c00 : {
+    KEEP(*(.boot))
+    . = 0x1be;
+    KEEP(*(.partition_table))
+    . = 0x1fe;
+    SHORT(0xaa55)
+}
+```
+To keep a size budget, check it: `ASSERT(. <= 0x1be, "boot code too big");` before
+`. = 0x1be;` turns ld's error into a message that says why.
+
+## References
+- GNU ld manual (binutils 2.40), 3.10.5 "The Location Counter" and 3.10.8 "The
+  Section of an Expression".
+- binutils `ld/ldexp.c`, `exp_fold_tree_1` (`etree_assign` to `.`): the template
+  `%F%P:%pS cannot move location counter backwards (from %V to %V)`.
+- LLVM `lld/ELF/LinkerScript.cpp`, `LinkerScript::setDot`.
+- platformio/platformio-vscode-ide#1099, ataradov/usb-sniffer-lite#3 (the error in
+  the wild).
+"""
+
+from collections.abc import Iterator
+
+from kernlint.context import SCRIPT, Context
+from kernlint.finding import Finding, Location
+from kernlint.ldscript.evaluate import MASK, anchor, references_dot, render, trace
+
+ID = "KL206"
+NAME = "location-counter-backwards"
+SEVERITY = "error"
+APPLIES_TO = frozenset({SCRIPT})
+
+
+def _statement(node) -> str:
+    if node.op == "=":
+        return f". = {render(node.expr)}"
+    return f". {node.op} {render(node.expr)}"
+
+
+def _where(step, back, name: str) -> str:
+    """How far back, in ld's terms when the section's start is known."""
+    start = step.start
+    if back.by is not None:
+        return f"by {back.by:#x} bytes (from offset {back.before} of `{name}`)"
+    if back.relative:
+        if start is not None and start.exact:
+            return (
+                f"from {'' if back.before.exact else 'at least '}"
+                f"{(start.low + back.before.low) & MASK:#x} to {(start.low + back.to) & MASK:#x}"
+                f" (offsets {back.before} → {back.to:#x} in `{name}`)"
+            )
+        return f"from offset {back.before} to {back.to:#x} of `{name}`"
+    if step.before is not None and step.before.low == 0:
+        return f"to {back.to:#x}, below the start of `{name}` ({start})"
+    return f"to {back.to:#x}, below where it already is ({back.before})"
+
+
+def _fix(step, back, name: str, text: str) -> str:
+    if step.node.op != "=" or references_dot(step.node.expr):
+        n = back.by if back.by is not None else (back.before.low - back.to) & MASK
+        return (
+            "go to the final place directly instead of past it and back: `.` only moves"
+            f" forward inside an output section (a symbol may point back: `sym = . - {n:#x};`)"
+        )
+    if back.relative:
+        return (
+            f"move `{text};` before the statements that already passed offset {back.to:#x},"
+            f' or drop it; to enforce a size limit, write `ASSERT(. <= {back.to:#x}, "...")`'
+            " instead"
+        )
+    return (
+        f"inside `{name}` write an offset from the section's start, or an address at or above"
+        f" {back.before.low:#x}"
+    )
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """One finding per provably backward assignment to `.` inside an output section."""
+    loaded = ctx.script
+    if loaded is None:
+        return
+    result = trace(loaded, page_size=ctx.config.page_size)
+    for step in result.assignments:
+        back = step.backwards
+        if back is None or step.section is None:
+            continue
+        name = step.section.name
+        text = _statement(step.node)
+        why = ""
+        number = step.value is not None and step.value.section is None
+        if step.node.op == "=" and number and not references_dot(step.node.expr):
+            why = " (inside an output section GNU ld counts `.` from the section's start)"
+        span, note = anchor(loaded, step.node.span)
+        yield Finding(
+            f"`{text}` moves the location counter back {_where(step, back, name)}:"
+            f' GNU ld stops with "cannot move location counter backwards" and writes no'
+            f" output{why}{note}",
+            Location(
+                line=span.line,
+                column=span.column,
+                end_line=span.end_line,
+                end_column=span.end_column,
+            ),
+            fix=_fix(step, back, name, text),
+        )

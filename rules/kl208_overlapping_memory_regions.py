@@ -1,0 +1,195 @@
+"""Two MEMORY regions cover some of the same addresses.
+
+## What it does
+Evaluates the `ORIGIN` and `LENGTH` of every `MEMORY` region (`INCLUDE`d files
+too) and reports each pair whose ranges `[ORIGIN, ORIGIN + LENGTH)` share an address,
+at the region declared second, with the shared range. Expressions are evaluated when
+they are constant (`kernlint.ldscript.evaluate`, GNU ld's arithmetic): numbers in
+every form GNU ld reads (`0x`, `K`, `M`, ...), operators, `?:`, `ORIGIN(region)` and
+`LENGTH(region)` of a region declared before, `CONSTANT(MAXPAGESIZE)` (the configured
+`page-size`), and symbols the script assigns a constant once, outside `SECTIONS`
+(`ram_size = 1M;`). A region whose bounds depend on anything else (`DEFINED()` of a
+symbol the script does not assign, a `--defsym`, `SEGMENT_START`) is not judged.
+Empty regions and a second declaration of one name are not compared.
+
+## Why is this bad?
+Neither GNU ld nor ld.lld checks regions against each other: both link the script
+below without a word. Each region is filled from its own start, so sections placed
+in the two regions collide as soon as the first one grows into the second: ld then
+stops with `section .data LMA [...,...] overlaps section .text LMA [...,...]`
+(ld.lld: `section .text virtual address range overlaps with .data`), far from the
+line at fault, or, when the second region only holds what a symbol marks (a stack,
+a heap, a DMA buffer: `__stack_top = ORIGIN(stack) + LENGTH(stack);`), never: the
+stack grows down over the kernel's `.bss` at run time. The region overflow check
+(`region `ram' overflowed by N bytes`) looks at one region at a time and does not
+help either.
+
+If two names are meant to describe the same memory, say so with `REGION_ALIAS`,
+which this rule understands; for a deliberate partial overlap, suppress the finding
+with `/* kernlint: ignore[KL208] */`.
+
+## Example
+```ld
+MEMORY
+{
+    ram   (rwx) : ORIGIN = 0x100000, LENGTH = 1M
+    stack (rw)  : ORIGIN = 0x1F0000, LENGTH = 128K   /* last 64 KiB of ram */
+}
+```
+
+## Use instead
+```ld
+MEMORY
+{
+    ram   (rwx) : ORIGIN = 0x100000, LENGTH = 1M
+    stack (rw)  : ORIGIN = ORIGIN(ram) + LENGTH(ram), LENGTH = 128K
+}
+```
+
+## References
+- GNU ld manual, "MEMORY Command" (binutils 2.40): "ORIGIN ... LENGTH ... an
+  expression that evaluates to a constant"; "Builtin Functions" (`ORIGIN`, `LENGTH`).
+- binutils `ld/ldlang.c`, `lang_check_section_addresses` (the only overlap check:
+  output sections, not regions) and `os_region_check` ("region `%s' overflowed").
+- LLVM `lld/ELF/Writer.cpp`, `checkSections` (overlaps of output sections only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kernlint.context import SCRIPT, Context
+from kernlint.finding import Finding, Location
+from kernlint.ldscript import ast
+from kernlint.ldscript.evaluate import ABS, Env, Region, Value, constant
+
+ID = "KL208"
+NAME = "overlapping-memory-regions"
+SEVERITY = "warning"
+APPLIES_TO = frozenset({SCRIPT})
+
+
+def _nodes(ctx: Context) -> Iterator[tuple[ast.Node, ast.Include | None]]:
+    """Every node in GNU ld's reading order (an included file's nodes right after its
+    INCLUDE), each with the INCLUDE of the main file that brought it in, or None."""
+    loaded = ctx.script
+    stack: list[tuple[ast.Node, ast.Include | None]] = [(loaded.script, None)]
+    while stack:
+        node, anchor = stack.pop()
+        yield node, anchor
+        kids = [(kid, anchor) for kid in ast.children(node)]
+        if isinstance(node, ast.Include) and node in loaded.included:
+            kids.append((loaded.included[node], anchor or node))
+        stack.extend(reversed(kids))
+
+
+def _top_level(ctx: Context) -> Iterator[ast.Node]:
+    """Statements outside SECTIONS, INCLUDEs followed."""
+    yield from ctx.script.statements()
+
+
+def _constant_symbols(ctx: Context) -> dict[str, Value]:
+    """Symbols assigned exactly once in the whole script, outside SECTIONS, with a
+    plain `=`, whose value is constant given the ones before."""
+    counts: dict[str, int] = {}
+    for node, _ in _nodes(ctx):
+        if isinstance(node, ast.Assignment):
+            counts[node.target] = counts.get(node.target, 0) + 1
+    symbols: dict[str, Value] = {}
+    for node in _top_level(ctx):
+        if (
+            isinstance(node, ast.Assignment)
+            and node.op == "="
+            and node.kind is None
+            and counts[node.target] == 1
+        ):
+            value = constant(node.expr, Env(symbols=symbols))
+            if value is not None:
+                symbols[node.target] = Value(value, ABS)
+    return symbols
+
+
+def _size(n: int) -> str:
+    for unit, shift in (("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if n >= 1 << shift and n % (1 << shift) == 0:
+            return f"{n >> shift} {unit}"
+    return "1 byte" if n == 1 else f"{n:#x} bytes"
+
+
+def _where(region: ast.MemoryRegion, anchor: ast.Include | None) -> tuple[Location, str]:
+    if anchor is not None:
+        s = anchor.span
+        note = f" (in {region.span.file}:{region.span.line}:{region.span.column}, included here)"
+    else:
+        s = region.name_span or region.span
+        note = ""
+    return Location(
+        line=s.line, column=s.column, end_line=s.end_line, end_column=s.end_column
+    ), note
+
+
+def _line(region: ast.MemoryRegion, anchor: ast.Include | None) -> str:
+    if anchor is None:
+        return f"line {region.span.line}"
+    return f"{region.span.file}:{region.span.line}"
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """One finding per overlapping pair, at the region declared second."""
+    if ctx.script is None:
+        return
+    symbols = _constant_symbols(ctx)
+    regions: dict[str, Region] = {}
+    seen: list[tuple[ast.MemoryRegion, ast.Include | None, int, int]] = []
+    for node, anchor in _nodes(ctx):
+        if not isinstance(node, ast.MemoryRegion):
+            continue
+        if node.name in regions:
+            continue  # ld: "redeclaration of memory region"
+        env = Env(symbols=symbols, regions=dict(regions), page_size=ctx.config.page_size)
+        origin, length = constant(node.origin, env), constant(node.length, env)
+        regions[node.name] = Region(origin, length)
+        if origin is None or length is None or length == 0:
+            continue
+        start, end = origin, origin + length
+        for other, other_anchor, o_start, o_end in seen:
+            low, high = max(start, o_start), min(end, o_end)
+            if low >= high:
+                continue
+            yield _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+        seen.append((node, anchor, start, end))
+
+
+def _finding(
+    node: ast.MemoryRegion,
+    anchor: ast.Include | None,
+    span: tuple[int, int],
+    other: ast.MemoryRegion,
+    other_anchor: ast.Include | None,
+    other_span: tuple[int, int],
+) -> Finding:
+    (start, end), (o_start, o_end) = span, other_span
+    low, high = max(start, o_start), min(end, o_end)
+    loc, note = _where(node, anchor)
+    message = (
+        f"MEMORY region `{node.name}` [{start:#x}, {end:#x}) overlaps region"
+        f" `{other.name}` [{o_start:#x}, {o_end:#x}) ({_line(other, other_anchor)}) in"
+        f" [{low:#x}, {high:#x}), {_size(high - low)}{note}: neither GNU ld nor ld.lld"
+        " checks regions against each other, so what goes into one can overwrite the other"
+    )
+    if o_start < start:
+        fix = (
+            f"start `{node.name}` at ORIGIN = {o_end:#x} (the end of `{other.name}`),"
+            f" or shrink `{other.name}` to LENGTH = {start - o_start:#x}"
+        )
+    elif start < o_start:
+        fix = (
+            f"shrink `{node.name}` to LENGTH = {o_start - start:#x} (up to `{other.name}`),"
+            f" or start `{other.name}` at ORIGIN = {end:#x}"
+        )
+    else:
+        fix = (
+            f"start `{node.name}` at ORIGIN = ORIGIN({other.name}) + LENGTH({other.name}),"
+            f" or drop it from MEMORY and write REGION_ALIAS({node.name}, {other.name})"
+        )
+    return Finding(message, loc, fix=fix)
