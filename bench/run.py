@@ -89,8 +89,11 @@ class Tool:
 
 TOOLS: tuple[Tool, ...] = (
     # kernlint exits 1 when it has findings; 2 is an input error (a failure here).
-    Tool("kernlint", (sys.executable, "-m", "kernlint", "check", "--format", "json"),
-         frozenset({0, 1})),
+    Tool(
+        "kernlint",
+        (sys.executable, "-m", "kernlint", "check", "--format", "json"),
+        frozenset({0, 1}),
+    ),
     Tool("readelf -SlW", ("readelf", "-SlW"), frozenset({0}), "readelf"),
     # eu-elflint exits 1 when it reports anything, which it does on most kernels.
     Tool("eu-elflint --gnu-ld", ("eu-elflint", "--gnu-ld"), frozenset({0, 1}), "eu-elflint"),
@@ -191,8 +194,9 @@ def measure_once(argv: list[str], timeout: float) -> Sample:
             try:
                 maxrss = int(report[-1])
             except (IndexError, ValueError):
-                raise CommandFailed(f"no %M from {GNU_TIME} ({report}): {_show(argv)}\n"
-                                    f"{stderr}") from None
+                raise CommandFailed(
+                    f"no %M from {GNU_TIME} ({report}): {_show(argv)}\n{stderr}"
+                ) from None
         if code < 0:
             raise CommandFailed(f"killed by signal {-code}: {_show(argv)}\n{stderr}")
         return Sample(end - start, maxrss, code, stderr[-2000:])
@@ -230,9 +234,16 @@ class Result:
         return out
 
 
-def bench_group(label: str, path: Path | None, tools: list[Tool], runs: int, warmup: int,
-                timeout: float, verbose: bool,
-                shared: tuple[tuple[Tool, Result], ...] = ()) -> list[Result]:
+def bench_group(
+    label: str,
+    path: Path | None,
+    tools: list[Tool],
+    runs: int,
+    warmup: int,
+    timeout: float,
+    verbose: bool,
+    shared: tuple[tuple[Tool, Result], ...] = (),
+) -> list[Result]:
     """Measure ``tools`` on ``path`` (None: commands without an input), interleaved run
     by run. ``shared`` are input-less commands (the import baseline) run in the same
     rounds, their samples added to the given results, so that the baseline is measured
@@ -253,8 +264,7 @@ def bench_group(label: str, path: Path | None, tools: list[Tool], runs: int, war
                 print(f"  ! {res.input} / {tool.name}: {exc}", file=sys.stderr)
                 continue
             if s.exit_code not in tool.ok_codes:
-                res.error = (f"exit {s.exit_code}: {_show(argv)}: "
-                             f"{s.stderr_tail.strip()[-500:]}")
+                res.error = f"exit {s.exit_code}: {_show(argv)}: {s.stderr_tail.strip()[-500:]}"
                 print(f"  ! {res.input} / {tool.name}: {res.error}", file=sys.stderr)
                 continue
             if i >= warmup:
@@ -263,8 +273,11 @@ def bench_group(label: str, path: Path | None, tools: list[Tool], runs: int, war
                 res.exit_codes.append(s.exit_code)
             if verbose:
                 tag = "warm-up" if i < warmup else f"run {i - warmup + 1}/{runs}"
-                print(f"  {label:<16} {tool.name:<20} {tag:<9} {s.seconds:8.3f} s "
-                      f"{s.maxrss_kib / 1024:8.1f} MiB  exit {s.exit_code}", file=sys.stderr)
+                print(
+                    f"  {label:<16} {tool.name:<20} {tag:<9} {s.seconds:8.3f} s "
+                    f"{s.maxrss_kib / 1024:8.1f} MiB  exit {s.exit_code}",
+                    file=sys.stderr,
+                )
     return results
 
 
@@ -279,8 +292,12 @@ def _extract_one(deb: Path, member: str, dest: Path) -> Path:
 
     Unlike ``debian._extract_members`` this stops as soon as the member is written
     (the -dbg package's data archive is several GB uncompressed)."""
-    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", str(deb)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, env=dict(os.environ, LC_ALL="C"))
+    proc = subprocess.Popen(
+        ["dpkg-deb", "--fsys-tarfile", str(deb)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=dict(os.environ, LC_ALL="C"),
+    )
     assert proc.stdout is not None
     out = dest / member
     found = False
@@ -342,8 +359,9 @@ class Input:
     kind: str  # "small" (2x import target), "large" (walk + RSS target)
 
 
-def collect_inputs(large: bool, module: str,
-                   only: set[str] | None = None) -> tuple[list[Input], list[str]]:
+def collect_inputs(
+    large: bool, module: str, only: set[str] | None = None
+) -> tuple[list[Input], list[str]]:
     """The benchmark inputs (those in *only*, when given) and the reasons for any that
     could not be had."""
     wanted = [
@@ -366,8 +384,10 @@ def collect_inputs(large: bool, module: str,
             print(f"UNAVAILABLE: {exc}", file=sys.stderr)
             missing.append(f"{key}: {exc}")
             continue
-        print(f"{path} ({path.stat().st_size / 1e6:.1f} MB, "
-              f"{time.monotonic() - started:.1f} s)", file=sys.stderr)
+        print(
+            f"{path} ({path.stat().st_size / 1e6:.1f} MB, {time.monotonic() - started:.1f} s)",
+            file=sys.stderr,
+        )
         inputs.append(Input(key, label, path, kind))
     return inputs, missing
 
@@ -383,18 +403,36 @@ def render_table(results: list[Result]) -> str:
     head = ("input", "size MB", "tool", "median s", "min s", "peak RSS MB")
     rows = [head]
     for r in results:
-        rows.append((r.input, _fmt(r.size_mb, ".1f"), r.tool,
-                     _fmt(r.median_s, ".3f") if not r.error else "ERROR",
-                     _fmt(r.min_s, ".3f"), _fmt(r.peak_rss_mb, ".1f")))
+        rows.append(
+            (
+                r.input,
+                _fmt(r.size_mb, ".1f"),
+                r.tool,
+                _fmt(r.median_s, ".3f") if not r.error else "ERROR",
+                _fmt(r.min_s, ".3f"),
+                _fmt(r.peak_rss_mb, ".1f"),
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
     right = {1, 3, 4, 5}
 
     def line(row: tuple[str, ...]) -> str:
-        return "| " + " | ".join(c.rjust(w) if i in right else c.ljust(w)
-                                 for i, (c, w) in enumerate(zip(row, widths, strict=True))) + " |"
+        return (
+            "| "
+            + " | ".join(
+                c.rjust(w) if i in right else c.ljust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+            + " |"
+        )
 
-    sep = "|" + "|".join(("-" * (w + 1) + ":") if i in right else ("-" * (w + 2))
-                         for i, w in enumerate(widths)) + "|"
+    sep = (
+        "|"
+        + "|".join(
+            ("-" * (w + 1) + ":") if i in right else ("-" * (w + 2)) for i, w in enumerate(widths)
+        )
+        + "|"
+    )
     return "\n".join([line(rows[0]), sep, *(line(r) for r in rows[1:])])
 
 
@@ -425,20 +463,36 @@ def evaluate(inputs: list[Input], results: list[Result]) -> list[Target]:
         if inp.kind == "small":
             ref, factor, name = base, SMALL_FACTOR_OF_IMPORT, "pyelftools import"
         else:
-            ref, factor, name = (by.get((inp.label, "pyelftools walk")), LARGE_FACTOR_OF_WALK,
-                                 "pyelftools walk")
+            ref, factor, name = (
+                by.get((inp.label, "pyelftools walk")),
+                LARGE_FACTOR_OF_WALK,
+                "pyelftools walk",
+            )
         ref_median = ref.median_s if ref else None
         limit = factor * ref_median if ref_median is not None else None
         m = kl.median_s
-        targets.append(Target(
-            inp.label, f"time <= {factor:g}x {name}", m, limit,
-            None if m is None or limit is None else m <= limit,
-            _ratio(m, ref_median), _ratio(kl.min_s, ref.min_s if ref else None)))
+        targets.append(
+            Target(
+                inp.label,
+                f"time <= {factor:g}x {name}",
+                m,
+                limit,
+                None if m is None or limit is None else m <= limit,
+                _ratio(m, ref_median),
+                _ratio(kl.min_s, ref.min_s if ref else None),
+            )
+        )
         if inp.kind == "large":
             rss = kl.peak_rss_mb
-            targets.append(Target(inp.label, f"peak RSS <= {LARGE_RSS_LIMIT_MB:g} MiB", rss,
-                                  LARGE_RSS_LIMIT_MB,
-                                  None if rss is None else rss <= LARGE_RSS_LIMIT_MB))
+            targets.append(
+                Target(
+                    inp.label,
+                    f"peak RSS <= {LARGE_RSS_LIMIT_MB:g} MiB",
+                    rss,
+                    LARGE_RSS_LIMIT_MB,
+                    None if rss is None else rss <= LARGE_RSS_LIMIT_MB,
+                )
+            )
     return targets
 
 
@@ -446,8 +500,10 @@ def render_targets(targets: list[Target]) -> str:
     lines = []
     for t in targets:
         verdict = {True: "PASS", False: "FAIL", None: "N/A "}[t.ok]
-        line = (f"{verdict}  {t.input:<16} kernlint {t.what:<30} "
-                f"{_fmt(t.measured, '.3f'):>8} (limit {_fmt(t.limit, '.3f')})")
+        line = (
+            f"{verdict}  {t.input:<16} kernlint {t.what:<30} "
+            f"{_fmt(t.measured, '.3f'):>8} (limit {_fmt(t.limit, '.3f')})"
+        )
         if t.ratio is not None:
             line += f"  ratio {t.ratio:.2f}x median, {_fmt(t.ratio_of_mins, '.2f')}x min"
         lines.append(line)
@@ -457,14 +513,21 @@ def render_targets(targets: list[Target]) -> str:
 def _git_state() -> dict:
     def git(*a: str) -> str:
         try:
-            return subprocess.run(["git", "-C", str(REPO_ROOT), *a], capture_output=True,
-                                  text=True, timeout=30, check=False).stdout
+            return subprocess.run(
+                ["git", "-C", str(REPO_ROOT), *a],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            ).stdout
         except OSError:
             return ""
 
     dirty = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": git("rev-parse", "HEAD").strip() or None,
-            "modified": [line[3:] for line in dirty.splitlines() if len(line) > 3]}
+    return {
+        "commit": git("rev-parse", "HEAD").strip() or None,
+        "modified": [line[3:] for line in dirty.splitlines() if len(line) > 3],
+    }
 
 
 def _version(argv: list[str]) -> str:
@@ -472,8 +535,7 @@ def _version(argv: list[str]) -> str:
         out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
     except OSError as exc:
         return f"unavailable ({exc})"
-    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) \
-        else "?"
+    return (out.stdout or out.stderr).strip().splitlines()[0] if (out.stdout or out.stderr) else "?"
 
 
 def environment() -> dict:
@@ -490,8 +552,11 @@ def environment() -> dict:
         "cpus": os.cpu_count(),
         "kernel": platform.release(),
         "git": _git_state(),
-        "rss_method": (f"{GNU_TIME} -f %M" if GNU_TIME else
-                       "os.wait4 ru_maxrss (floored at this process's own peak RSS)"),
+        "rss_method": (
+            f"{GNU_TIME} -f %M"
+            if GNU_TIME
+            else "os.wait4 ru_maxrss (floored at this process's own peak RSS)"
+        ),
     }
 
 
@@ -501,27 +566,50 @@ def environment() -> dict:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=7, help="measured runs per command (default 7)")
-    ap.add_argument("--warmup", type=int, default=1,
-                    help="unmeasured runs per command first (default 1)")
-    ap.add_argument("--large", action="store_true",
-                    help="also the debug vmlinux from linux-image-<ver>-amd64-dbg "
-                         "(~860 MB download once, then cached)")
-    ap.add_argument("--large-runs", type=int, default=None,
-                    help="measured runs on the debug vmlinux (default: --runs)")
-    ap.add_argument("--module", default=debian.LINUX_MODULE_NAMES[0],
-                    choices=debian.LINUX_MODULE_NAMES, help="the small .ko (default loop)")
-    ap.add_argument("--only", default=None, metavar="KEYS",
-                    help="comma-separated inputs to measure: ko,grub,xen,vmlinux,vmlinux-dbg "
-                         "(vmlinux-dbg implies --large)")
-    ap.add_argument("--tools", default=None, metavar="NAMES",
-                    help="comma-separated tools: kernlint,readelf,eu-elflint,pyelftools")
+    ap.add_argument(
+        "--warmup", type=int, default=1, help="unmeasured runs per command first (default 1)"
+    )
+    ap.add_argument(
+        "--large",
+        action="store_true",
+        help="also the debug vmlinux from linux-image-<ver>-amd64-dbg "
+        "(~860 MB download once, then cached)",
+    )
+    ap.add_argument(
+        "--large-runs",
+        type=int,
+        default=None,
+        help="measured runs on the debug vmlinux (default: --runs)",
+    )
+    ap.add_argument(
+        "--module",
+        default=debian.LINUX_MODULE_NAMES[0],
+        choices=debian.LINUX_MODULE_NAMES,
+        help="the small .ko (default loop)",
+    )
+    ap.add_argument(
+        "--only",
+        default=None,
+        metavar="KEYS",
+        help="comma-separated inputs to measure: ko,grub,xen,vmlinux,vmlinux-dbg "
+        "(vmlinux-dbg implies --large)",
+    )
+    ap.add_argument(
+        "--tools",
+        default=None,
+        metavar="NAMES",
+        help="comma-separated tools: kernlint,readelf,eu-elflint,pyelftools",
+    )
     ap.add_argument("--timeout", type=float, default=900, help="per command run, seconds")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON here")
     ap.add_argument("--fetch-only", action="store_true", help="obtain the inputs and stop")
-    ap.add_argument("--no-pycache", action="store_true",
-                    help="run the commands in this environment as is; by default "
-                         "PYTHONDONTWRITEBYTECODE is dropped and bytecode cached in the "
-                         "test cache (bench-pycache/)")
+    ap.add_argument(
+        "--no-pycache",
+        action="store_true",
+        help="run the commands in this environment as is; by default "
+        "PYTHONDONTWRITEBYTECODE is dropped and bytecode cached in the "
+        "test cache (bench-pycache/)",
+    )
     ap.add_argument("-v", "--verbose", action="store_true", help="print every run")
     args = ap.parse_args(argv)
     if args.runs < 1 or args.warmup < 0:
@@ -533,8 +621,7 @@ def main(argv: list[str] | None = None) -> int:
         unknown = only - {"ko", "grub", "xen", "vmlinux", "vmlinux-dbg"}
         if unknown:
             ap.error(f"--only: unknown input(s) {sorted(unknown)}")
-    inputs, missing = collect_inputs(args.large or "vmlinux-dbg" in (only or ()), args.module,
-                                     only)
+    inputs, missing = collect_inputs(args.large or "vmlinux-dbg" in (only or ()), args.module, only)
     if args.fetch_only:
         return 0 if not missing else 2
 
@@ -544,8 +631,10 @@ def main(argv: list[str] | None = None) -> int:
         tools = [t for t in tools if any(t.name.startswith(w) for w in wanted)]
     skipped_tools = [t.name for t in tools if t.needs and shutil.which(t.needs) is None]
     for name in skipped_tools:
-        print(f"tool {name}: not installed, skipped (apt-get install binutils elfutils)",
-              file=sys.stderr)
+        print(
+            f"tool {name}: not installed, skipped (apt-get install binutils elfutils)",
+            file=sys.stderr,
+        )
     tools = [t for t in tools if t.name not in skipped_tools]
 
     global COMMAND_ENV
@@ -555,26 +644,41 @@ def main(argv: list[str] | None = None) -> int:
     env["dont_write_bytecode"] = COMMAND_ENV.get("PYTHONDONTWRITEBYTECODE")
     env["loadavg_before"] = os.getloadavg()
     if env["loadavg_before"][0] > 0.5:
-        print(f"warning: load average {env['loadavg_before'][0]:.2f}: something else may be "
-              "running; timings will be noisy", file=sys.stderr)
-    print(f"python {env['python']}, pyelftools {env['pyelftools']}, {env['cpus']} cpus; "
-          f"{args.runs} runs + {args.warmup} warm-up per command; peak RSS by "
-          f"{env['rss_method']}", file=sys.stderr)
+        print(
+            f"warning: load average {env['loadavg_before'][0]:.2f}: something else may be "
+            "running; timings will be noisy",
+            file=sys.stderr,
+        )
+    print(
+        f"python {env['python']}, pyelftools {env['pyelftools']}, {env['cpus']} cpus; "
+        f"{args.runs} runs + {args.warmup} warm-up per command; peak RSS by "
+        f"{env['rss_method']}",
+        file=sys.stderr,
+    )
     started = time.monotonic()
     # The baseline runs in the rounds of every small input (pooled), or alone.
     baseline = Result("-", None, BASELINE.name)
     results = [baseline]
     small = [i for i in inputs if i.kind == "small"]
     if not small:
-        bench_group("-", None, [], args.runs, args.warmup, args.timeout, args.verbose,
-                    shared=((BASELINE, baseline),))
+        bench_group(
+            "-",
+            None,
+            [],
+            args.runs,
+            args.warmup,
+            args.timeout,
+            args.verbose,
+            shared=((BASELINE, baseline),),
+        )
     for inp in inputs:
         runs = args.large_runs if inp.kind == "large" and args.large_runs else args.runs
         t0 = time.monotonic()
         print(f"measuring {inp.label} ...", file=sys.stderr, flush=True)
         shared = ((BASELINE, baseline),) if inp.kind == "small" else ()
-        results += bench_group(inp.label, inp.path, tools, runs, args.warmup, args.timeout,
-                               args.verbose, shared=shared)
+        results += bench_group(
+            inp.label, inp.path, tools, runs, args.warmup, args.timeout, args.verbose, shared=shared
+        )
         print(f"  done in {time.monotonic() - t0:.1f} s", file=sys.stderr)
 
     env["loadavg_after"] = os.getloadavg()
@@ -588,8 +692,10 @@ def main(argv: list[str] | None = None) -> int:
         print(render_targets(targets))
     for m in missing:
         print(f"input unavailable: {m}")
-    print(f"\n(total {time.monotonic() - started:.0f} s; load average before "
-          f"{env['loadavg_before'][0]:.2f}, after {env['loadavg_after'][0]:.2f})")
+    print(
+        f"\n(total {time.monotonic() - started:.0f} s; load average before "
+        f"{env['loadavg_before'][0]:.2f}, after {env['loadavg_after'][0]:.2f})"
+    )
 
     if args.json:
         doc = {
@@ -597,19 +703,30 @@ def main(argv: list[str] | None = None) -> int:
             "runs": args.runs,
             "warmup": args.warmup,
             "large_runs": args.large_runs,
-            "inputs": [{"key": i.key, "label": i.label, "path": str(i.path),
-                        "size": i.path.stat().st_size, "kind": i.kind} for i in inputs],
-            "provenance": {a: _provenance(a) for a in
-                           ("grub-pc-bin", "xen-hypervisor", "linux-image")},
+            "inputs": [
+                {
+                    "key": i.key,
+                    "label": i.label,
+                    "path": str(i.path),
+                    "size": i.path.stat().st_size,
+                    "kind": i.kind,
+                }
+                for i in inputs
+            ],
+            "provenance": {
+                a: _provenance(a) for a in ("grub-pc-bin", "xen-hypervisor", "linux-image")
+            },
             "unavailable": missing,
-            "rss_floor_kib": None if GNU_TIME else resource.getrusage(
-                resource.RUSAGE_SELF).ru_maxrss,
+            "rss_floor_kib": None
+            if GNU_TIME
+            else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
             "results": [r.to_json() for r in results],
             "targets": [asdict(t) for t in targets],
         }
         if any(i.kind == "large" for i in inputs):
-            doc["provenance"][DBG_ARTIFACT] = debian._artifact(DBG_ARTIFACT,
-                                                               _build_debug_vmlinux)[1]
+            doc["provenance"][DBG_ARTIFACT] = debian._artifact(DBG_ARTIFACT, _build_debug_vmlinux)[
+                1
+            ]
         Path(args.json).write_text(json.dumps(doc, indent=2) + "\n")
         print(f"results written to {args.json}", file=sys.stderr)
 

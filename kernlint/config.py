@@ -63,8 +63,9 @@ class ConfigError(UsageError):
 class Config:
     """Settings of one run. ``page_size`` (bytes) is the granule the loader maps with
     (KL106; default 4096, x86's base page). ``per_path_ignores`` pairs a glob, relative
-    to ``root``, with rule selectors. ``targets`` are the files of the
-    ``[[target]]`` tables (image, script, objects), relative to ``root``. ``path`` is the file the settings came from, or None for defaults."""
+    to ``root``, with rule selectors. ``targets`` are the files of the ``[[target]]``
+    tables (image, script, objects), relative to ``root``. ``path`` is the file the
+    settings came from, or None for defaults."""
 
     page_size: int = 4096
     select: tuple[str, ...] = ()

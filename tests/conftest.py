@@ -78,9 +78,7 @@ def outputs(folder: Path, prefix: str) -> list[Path]:
         suffixes = (".ld", ".lds", ".x")
     else:
         suffixes = (".elf", ".o", ".bin")
-    return sorted(
-        p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in suffixes
-    )
+    return sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in suffixes)
 
 
 def have_toolchain() -> bool:

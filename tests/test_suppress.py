@@ -41,7 +41,9 @@ def test_bare_ignore_silences_every_rule(tmp_path):
 
 def test_script_suppressions(tmp_path):
     script = tmp_path / "link.ld"
-    script.write_text("ENTRY(_start)\nINCLUDE gone.ld /* kernlint: ignore[KL002] */\n"
-                      "/* kernlint: ignore[KL002] */\n")
+    script.write_text(
+        "ENTRY(_start)\nINCLUDE gone.ld /* kernlint: ignore[KL002] */\n"
+        "/* kernlint: ignore[KL002] */\n"
+    )
     run = kernlint("check", "--format", "json", str(script))
     assert [(f["rule"], f["location"]["line"]) for f in run.report["findings"]] == [("KL003", 3)]
