@@ -30,6 +30,14 @@ class Location:
     end_line: int | None = None
     end_column: int | None = None
 
+    @classmethod
+    def from_span(cls, span) -> Location:
+        """The text location of ``span`` (anything with 1-based ``line``, ``column``,
+        ``end_line``, ``end_column``, such as a linker-script node's span)."""
+        return cls(
+            line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column
+        )
+
     def as_dict(self) -> dict[str, int | str]:
         """The set fields, in declaration order."""
         return {k: v for k, v in self.__dict__.items() if v is not None}

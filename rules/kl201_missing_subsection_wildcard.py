@@ -63,12 +63,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from functools import cache
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.ldscript import ast
+from kernlint.ldscript.evaluate import anchor
 
 ID = "KL201"
 NAME = "missing-subsection-wildcard"
@@ -228,34 +228,11 @@ def _fixed(ctx: Context, desc: ast.InputSectionDescription, pat: ast.SectionPatt
     return f"{_file_text(desc)}({family} {family}.*)"
 
 
-def _include_anchors(ctx: Context) -> dict[str, ast.Include]:
-    """For each file read through INCLUDE, the INCLUDE of the main file that brings it
-    in (findings are reported there: a location is a place in the main file)."""
-    assert ctx.script is not None
-    anchors: dict[str, ast.Include] = {}
-    for node in ast.walk(ctx.script.script):
-        target = ctx.script.included.get(node) if isinstance(node, ast.Include) else None
-        if target is None:
-            continue
-        for inner in replace(ctx.script, script=target).walk():
-            if isinstance(inner, ast.Script):
-                anchors.setdefault(inner.path, node)
-    return anchors
-
-
-def _where(ctx: Context, span: ast.Span, anchors: dict[str, ast.Include]) -> tuple[Location, str]:
-    """The location of ``span`` in the main file, and a note naming the included file
-    when it stands in one."""
-    anchor = anchors.get(span.file) if ctx.script and span.file != ctx.script.script.path else None
-    if anchor is not None:
-        note = f" (in {span.file}:{span.line}:{span.column}, included here)"
-        span = anchor.span
-    else:
-        note = ""
-    loc = Location(
-        line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column
-    )
-    return loc, note
+def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
+    """The location of ``span`` in the main file (the INCLUDE that brings it in, for a
+    node of an included file), and a note naming the included place."""
+    at, note = anchor(ctx.script, span)
+    return Location.from_span(at), note
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -265,7 +242,6 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     placed: list[tuple[ast.OutputSection | ast.OverlaySection, ast.InputSectionDescription]]
     placed = [(sec, desc) for sec in _sections(ctx) for desc in _descriptions(ctx, sec)]
-    anchors = _include_anchors(ctx)
     for sec, desc in placed:
         if isinstance(sec, ast.OutputSection) and sec.is_discard:
             continue
@@ -280,7 +256,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     for other in d.sections
                 ):
                     continue
-                location, note = _where(ctx, pat.span, anchors)
+                location, note = _where(ctx, pat.span)
                 message = (
                     f"output section `{sec.name}` collects `{family}`"
                     f" (`{files}({pat.pattern})`{note}) but no pattern"

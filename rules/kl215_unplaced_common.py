@@ -73,11 +73,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.ldscript import ast
+from kernlint.ldscript.evaluate import anchor
 
 ID = "KL215"
 NAME = "unplaced-common"
@@ -146,21 +147,6 @@ def _matches_common(pattern: str) -> bool:
     return fnmatch.fnmatchcase("COMMON", pattern)
 
 
-def _include_anchors(ctx: Context) -> dict[str, ast.Include]:
-    """For each file read through INCLUDE, the INCLUDE of the main file that brings it
-    in (findings are reported there: a location is a place in the main file)."""
-    assert ctx.script is not None
-    anchors: dict[str, ast.Include] = {}
-    for node in ast.walk(ctx.script.script):
-        target = ctx.script.included.get(node) if isinstance(node, ast.Include) else None
-        if target is None:
-            continue
-        for inner in replace(ctx.script, script=target).walk():
-            if isinstance(inner, ast.Script):
-                anchors.setdefault(inner.path, node)
-    return anchors
-
-
 def _at(ctx: Context, span: ast.Span) -> str:
     """``line 12``, or ``bss.ld:3`` for a line of an included file."""
     if ctx.script is not None and span.file != ctx.script.script.path:
@@ -168,19 +154,11 @@ def _at(ctx: Context, span: ast.Span) -> str:
     return f"line {span.line}"
 
 
-def _where(ctx: Context, span: ast.Span, anchors: dict[str, ast.Include]) -> tuple[Location, str]:
-    """The location of ``span`` in the main file, and a note naming the included file
-    when it stands in one."""
-    anchor = anchors.get(span.file) if ctx.script and span.file != ctx.script.script.path else None
-    if anchor is not None:
-        note = f" (in {span.file}:{span.line}:{span.column}, included here)"
-        span = anchor.span
-    else:
-        note = ""
-    loc = Location(
-        line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column
-    )
-    return loc, note
+def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
+    """The location of ``span`` in the main file (the INCLUDE that brings it in, for a
+    node of an included file), and a note naming the included place."""
+    at, note = anchor(ctx.script, span)
+    return Location.from_span(at), note
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -262,5 +240,5 @@ def check(ctx: Context) -> Iterator[Finding]:
         fix = f"{verb} `{holder.name}`, right before `{e_name}` ({e_at})"
     else:
         fix = f"{verb} `{holder.name}` after its input sections, before `{e_name}` ({e_at})"
-    location, _ = _where(ctx, e_node.span, _include_anchors(ctx))
+    location, _ = _where(ctx, e_node.span)
     yield Finding(message, location, fix=fix)
