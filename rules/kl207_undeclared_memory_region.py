@@ -78,20 +78,6 @@ SEVERITY = "error"
 APPLIES_TO = frozenset({SCRIPT})
 
 
-def _nodes(ctx: Context) -> Iterator[tuple[ast.Node, ast.Include | None]]:
-    """Every node in GNU ld's reading order (an included file's nodes right after its
-    INCLUDE), each with the INCLUDE of the main file that brought it in, or None."""
-    loaded = ctx.script
-    stack: list[tuple[ast.Node, ast.Include | None]] = [(loaded.script, None)]
-    while stack:
-        node, anchor = stack.pop()
-        yield node, anchor
-        kids = [(kid, anchor) for kid in ast.children(node)]
-        if isinstance(node, ast.Include) and node in loaded.included:
-            kids.append((loaded.included[node], anchor or node))
-        stack.extend(reversed(kids))
-
-
 def _offset(text: str, line: int, column: int) -> int:
     """The offset of 1-based (line, column) in ``text``."""
     start = 0
@@ -167,7 +153,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     loaded = ctx.script
     if loaded is None or loaded.diagnostics:
         return
-    nodes = list(_nodes(ctx))
+    nodes = list(ctx.script.walk_anchored())
     regions: dict[str, tuple[ast.Span, ast.Include | None]] = {}
     aliases: dict[str, tuple[ast.Span, ast.Include | None]] = {}
     for node, anchor in nodes:

@@ -69,20 +69,6 @@ SEVERITY = "warning"
 APPLIES_TO = frozenset({SCRIPT})
 
 
-def _nodes(ctx: Context) -> Iterator[tuple[ast.Node, ast.Include | None]]:
-    """Every node in GNU ld's reading order (an included file's nodes right after its
-    INCLUDE), each with the INCLUDE of the main file that brought it in, or None."""
-    loaded = ctx.script
-    stack: list[tuple[ast.Node, ast.Include | None]] = [(loaded.script, None)]
-    while stack:
-        node, anchor = stack.pop()
-        yield node, anchor
-        kids = [(kid, anchor) for kid in ast.children(node)]
-        if isinstance(node, ast.Include) and node in loaded.included:
-            kids.append((loaded.included[node], anchor or node))
-        stack.extend(reversed(kids))
-
-
 def _top_level(ctx: Context) -> Iterator[ast.Node]:
     """Statements outside SECTIONS, INCLUDEs followed."""
     yield from ctx.script.statements()
@@ -92,7 +78,7 @@ def _constant_symbols(ctx: Context) -> dict[str, Value]:
     """Symbols assigned exactly once in the whole script, outside SECTIONS, with a
     plain `=`, whose value is constant given the ones before."""
     counts: dict[str, int] = {}
-    for node, _ in _nodes(ctx):
+    for node, _ in ctx.script.walk_anchored():
         if isinstance(node, ast.Assignment):
             counts[node.target] = counts.get(node.target, 0) + 1
     symbols: dict[str, Value] = {}
@@ -141,7 +127,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     symbols = _constant_symbols(ctx)
     regions: dict[str, Region] = {}
     seen: list[tuple[ast.MemoryRegion, ast.Include | None, int, int]] = []
-    for node, anchor in _nodes(ctx):
+    for node, anchor in ctx.script.walk_anchored():
         if not isinstance(node, ast.MemoryRegion):
             continue
         if node.name in regions:

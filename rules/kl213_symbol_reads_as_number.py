@@ -71,20 +71,6 @@ _RADIX = {
 }
 
 
-def _nodes(ctx: Context) -> Iterator[tuple[ast.Node, ast.Include | None]]:
-    """Every node in GNU ld's reading order (an included file's nodes right after its
-    INCLUDE), each with the INCLUDE of the main file that brought it in, or None."""
-    loaded = ctx.script
-    stack: list[tuple[ast.Node, ast.Include | None]] = [(loaded.script, None)]
-    while stack:
-        node, anchor = stack.pop()
-        yield node, anchor
-        kids = [(kid, anchor) for kid in ast.children(node)]
-        if isinstance(node, ast.Include) and node in loaded.included:
-            kids.append((loaded.included[node], anchor or node))
-        stack.extend(reversed(kids))
-
-
 def _where(span: ast.Span, anchor: ast.Include | None) -> tuple[Location, str]:
     """Location in the main file (the INCLUDE, for a node of an included file)."""
     if anchor is not None:
@@ -115,7 +101,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     """One finding per suffixed word read in an expression."""
     if ctx.script is None:
         return
-    nodes = list(_nodes(ctx))
+    nodes = list(ctx.script.walk_anchored())
     defined: dict[str, ast.Span] = {}
     for node, _ in nodes:
         if isinstance(node, ast.Assignment):

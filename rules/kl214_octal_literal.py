@@ -60,20 +60,6 @@ APPLIES_TO = frozenset({SCRIPT})
 _SCALE = {"k": 1024, "m": 1024 * 1024}
 
 
-def _nodes(ctx: Context) -> Iterator[tuple[ast.Node, ast.Include | None]]:
-    """Every node in GNU ld's reading order (an included file's nodes right after its
-    INCLUDE), each with the INCLUDE of the main file that brought it in, or None."""
-    loaded = ctx.script
-    stack: list[tuple[ast.Node, ast.Include | None]] = [(loaded.script, None)]
-    while stack:
-        node, anchor = stack.pop()
-        yield node, anchor
-        kids = [(kid, anchor) for kid in ast.children(node)]
-        if isinstance(node, ast.Include) and node in loaded.included:
-            kids.append((loaded.included[node], anchor or node))
-        stack.extend(reversed(kids))
-
-
 def _where(span: ast.Span, anchor: ast.Include | None) -> tuple[Location, str]:
     """Location in the main file (the INCLUDE, for a node of an included file)."""
     if anchor is not None:
@@ -108,7 +94,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     """One finding per leading-zero literal the two linkers read differently."""
     if ctx.script is None:
         return
-    for node, anchor in _nodes(ctx):
+    for node, anchor in ctx.script.walk_anchored():
         if not isinstance(node, ast.Number) or not node.is_octal:
             continue
         gnu, lld = node.value, lld_value(node.text)

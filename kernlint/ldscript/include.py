@@ -62,6 +62,19 @@ class LoadedScript:
     files: tuple[str, ...] = ()
     diagnostics: tuple[IncludeDiagnostic, ...] = ()
 
+    def walk_anchored(self) -> Iterator[tuple[ast.Node, ast.Include | None]]:
+        """Every node in GNU ld's reading order (an included file's nodes right after its
+        ``INCLUDE``), each with the ``INCLUDE`` of the main file that brought it in, or
+        None for the main file's own nodes: rules report included nodes there."""
+        stack: list[tuple[ast.Node, ast.Include | None]] = [(self.script, None)]
+        while stack:
+            node, anchor = stack.pop()
+            yield node, anchor
+            kids = [(kid, anchor) for kid in ast.children(node)]
+            if isinstance(node, ast.Include) and node in self.included:
+                kids.append((self.included[node], anchor or node))
+            stack.extend(reversed(kids))
+
     def statements(self, statements: Sequence[ast.Node] | None = None) -> Iterator[ast.Node]:
         """The statements of ``statements`` (default: the main script's), with each
         followed ``INCLUDE`` replaced by the statements of its file, recursively."""
