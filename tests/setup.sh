@@ -8,7 +8,7 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 PKGS="binutils gcc make nasm lld elfutils grub-common python3-venv
   binutils-aarch64-linux-gnu binutils-arm-none-eabi binutils-riscv64-linux-gnu
-  binutils-powerpc64-linux-gnu"
+  binutils-powerpc64-linux-gnu llvm"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
