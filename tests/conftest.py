@@ -107,3 +107,21 @@ def sample(rule_dir: str, name: str) -> Path:
 def elf_files() -> list[Path]:
     """Every committed ELF output of the samples (``.elf``, ``.o``), sorted."""
     return sorted(p for s in sample_dirs() for p in s.iterdir() if p.suffix in (".elf", ".o"))
+
+
+def lint_script(
+    tmp_path: Path, rule: str, text: str, *, config=None, must_parse: bool = False, **others: str
+) -> list:
+    """Findings of ``rule`` on ``text`` written as ``tmp_path/kernel.ld``, with the files
+    ``others`` (name=body) beside it for INCLUDE. ``must_parse`` first asserts that the
+    script parses (else KL002 would stand in for the rule)."""
+    from kernlint.engine import run, select_rules
+    from kernlint.ldscript import load_script
+
+    for name, body in others.items():
+        (tmp_path / name).write_text(body)
+    path = tmp_path / "kernel.ld"
+    path.write_text(text)
+    if must_parse:
+        load_script(path)
+    return run([str(path)], select_rules([rule]), config).findings

@@ -5,17 +5,13 @@ import subprocess
 import pytest
 
 from rules.kl201_missing_subsection_wildcard import covers_family
-from tests.conftest import findings_of, sample
+from tests.conftest import findings_of, lint_script, sample
 
 RULE = "KL201"
 
 
 def lint(tmp_path, text: str, **others: str) -> list:
-    for name, body in others.items():
-        (tmp_path / name).write_text(body)
-    path = tmp_path / "kernel.ld"
-    path.write_text(text)
-    return findings_of(path, RULE)
+    return lint_script(tmp_path, RULE, text, **others)
 
 
 def test_text_only():

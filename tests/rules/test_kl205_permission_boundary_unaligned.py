@@ -6,18 +6,14 @@ import pytest
 
 from kernlint.config import Config
 from kernlint.engine import run, select_rules
-from tests.conftest import findings_of, sample
+from tests.conftest import findings_of, lint_script, sample
 
 RULE = "KL205"
 GOOD = ("good-no-phdrs.ld", "good-phdrs.ld", "good-region.ld")
 
 
 def lint(tmp_path, text: str, config: Config | None = None, **others: str) -> list:
-    for name, body in others.items():
-        (tmp_path / name).write_text(body)
-    path = tmp_path / "kernel.ld"
-    path.write_text(text)
-    return run([str(path)], select_rules([RULE]), config).findings
+    return lint_script(tmp_path, RULE, text, config=config, **others)
 
 
 def where(findings) -> list[tuple[int, int]]:

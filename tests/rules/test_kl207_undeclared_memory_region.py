@@ -10,9 +10,8 @@ import subprocess
 
 import pytest
 
-from kernlint.ldscript import load_script
 from rules.kl207_undeclared_memory_region import check
-from tests.conftest import findings_of, sample
+from tests.conftest import findings_of, lint_script, sample
 
 RULE = "KL207"
 HAVE_GNU = bool(shutil.which("as") and shutil.which("ld"))
@@ -20,12 +19,7 @@ HAVE_LLD = bool(shutil.which("as") and shutil.which("ld.lld"))
 
 
 def lint(tmp_path, text: str, **others: str) -> list:
-    for name, body in others.items():
-        (tmp_path / name).write_text(body)
-    path = tmp_path / "kernel.ld"
-    path.write_text(text)
-    load_script(path)  # parses (else KL002, and this rule would not run)
-    return findings_of(path, RULE)
+    return lint_script(tmp_path, RULE, text, must_parse=True, **others)
 
 
 MEMORY = "MEMORY\n{\n  ram (rwx) : ORIGIN = 0x100000, LENGTH = 16M\n}\n"

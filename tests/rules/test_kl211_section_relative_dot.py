@@ -6,18 +6,14 @@ import subprocess
 import pytest
 
 from kernlint.engine import run, select_rules
-from tests.conftest import findings_of, sample
+from tests.conftest import findings_of, lint_script, sample
 
 RULE = "KL211"
 GOOD = ("good-boot-signature.ld", "good-address-symbol.ld")
 
 
 def lint(tmp_path, text: str, **others: str) -> list:
-    for name, body in others.items():
-        (tmp_path / name).write_text(body)
-    path = tmp_path / "kernel.ld"
-    path.write_text(text)
-    return findings_of(path, RULE)
+    return lint_script(tmp_path, RULE, text, **others)
 
 
 def test_boot_signature():

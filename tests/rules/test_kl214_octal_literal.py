@@ -9,9 +9,8 @@ import subprocess
 
 import pytest
 
-from kernlint.ldscript import load_script
 from rules.kl214_octal_literal import lld_value
-from tests.conftest import findings_of, sample
+from tests.conftest import findings_of, lint_script, sample
 
 RULE = "KL214"
 HAVE_GNU = bool(shutil.which("as") and shutil.which("ld"))
@@ -21,12 +20,7 @@ SECTIONS = "SECTIONS\n{\n  .text : { *(.text .text.*) }\n}\n"
 
 
 def lint(tmp_path, text: str, **others: str) -> list:
-    for name, body in others.items():
-        (tmp_path / name).write_text(body)
-    path = tmp_path / "kernel.ld"
-    path.write_text(text)
-    load_script(path)  # parses (else KL002, and this rule would not run)
-    return findings_of(path, RULE)
+    return lint_script(tmp_path, RULE, text, must_parse=True, **others)
 
 
 # ----------------------------------------------------------------------------- samples
