@@ -209,7 +209,7 @@ def _script_context(path: str, config: Config) -> Context:
         )
     text = decode(data)
     try:
-        loaded = load_script(path)
+        loaded = load_script(path, text=text)
     except ScriptSyntaxError as err:
         return Context(path, SCRIPT_INVALID, config, script_text=text, syntax_error=err)
     except OSError as exc:

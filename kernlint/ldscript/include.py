@@ -239,15 +239,19 @@ class _Loader:
 
 
 def load_script(
-    path: str | os.PathLike[str], search_dirs: Sequence[str | os.PathLike[str]] = ()
+    path: str | os.PathLike[str],
+    search_dirs: Sequence[str | os.PathLike[str]] = (),
+    text: str | None = None,
 ) -> LoadedScript:
     """Read and parse the linker script at ``path`` and the files its ``INCLUDE``s
-    name (see the module documentation for where they are looked for).
+    name (see the module documentation for where they are looked for). ``text`` is the
+    main file's decoded text when the caller has already read it.
 
     Raises ``ScriptSyntaxError`` when the main script does not parse and ``OSError``
     when it cannot be read; problems with included files are diagnostics."""
     main = Path(path)
-    text = decode(main.read_bytes())
+    if text is None:
+        text = decode(main.read_bytes())
     script = parse_fragment(text, str(main), "script")
     loader = _Loader(main, search_dirs)
     loader.follow(script, main, os.path.realpath(main), ())
