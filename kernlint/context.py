@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from kernlint.bootsector import BootSector
     from kernlint.elf.model import Image
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
+    from kernlint.ldscript.evaluate import Trace
     from kernlint.source import Source
     from kernlint.suppress import Suppression
 
@@ -70,6 +71,16 @@ class Context:
         layout = self.config.layout_for(self.path)
         forced = self.config.layout_for(self.path, targeted=True) is not None
         return elf_boot_sector(self.image, layout, forced=forced)
+
+    @cached_property
+    def script_trace(self) -> Trace:
+        """The location counter followed through the script's SECTIONS (see
+        :func:`kernlint.ldscript.evaluate.trace`), computed once for the rules that
+        need it (KL204, KL205, KL206, KL211)."""
+        from kernlint.ldscript.evaluate import trace
+
+        assert self.script is not None
+        return trace(self.script, page_size=self.config.page_size)
 
     @cached_property
     def graph(self) -> networkx.MultiDiGraph:

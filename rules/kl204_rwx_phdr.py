@@ -85,7 +85,6 @@ from kernlint.ldscript.evaluate import (
     is_allocated,
     render,
     section_permissions,
-    trace,
 )
 
 ID = "KL204"
@@ -163,7 +162,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     headers = [h for s in top if isinstance(s, ast.Phdrs) for h in s.headers]
     if not headers:
         return
-    result = trace(loaded, page_size=ctx.config.page_size)
+    result = ctx.script_trace
     env = Env(symbols=result.symbols, regions=result.regions, page_size=ctx.config.page_size)
     loads: dict[str, ast.Phdr] = {}
     flags_of: dict[str, int | None] = {}

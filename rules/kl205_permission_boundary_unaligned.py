@@ -92,7 +92,6 @@ from kernlint.ldscript.evaluate import (
     page_aligned_form,
     references_dot,
     section_permissions,
-    trace,
 )
 
 #: Code placed below 1 MiB (BIOS boot sectors at 0x7c00, real-mode stages, Linux's
@@ -223,7 +222,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     page = ctx.config.page_size
     top = list(loaded.statements())
     has_memory = any(isinstance(s, ast.Memory) for s in top)
-    result = trace(loaded, page_size=page)
+    result = ctx.script_trace
     env = Env(symbols=result.symbols, regions=result.regions, page_size=page)
     previous: tuple[ast.OutputSection, list, frozenset[str] | None] | None = None
     between: list[ast.Assignment] = []

@@ -77,7 +77,7 @@ from collections.abc import Iterator
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript.evaluate import MASK, anchor, references_dot, render, trace
+from kernlint.ldscript.evaluate import MASK, anchor, references_dot, render
 
 ID = "KL206"
 NAME = "location-counter-backwards"
@@ -133,7 +133,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     loaded = ctx.script
     if loaded is None:
         return
-    result = trace(loaded, page_size=ctx.config.page_size)
+    result = ctx.script_trace
     for step in result.assignments:
         back = step.backwards
         if back is None or step.section is None:

@@ -77,7 +77,7 @@ from collections.abc import Iterator
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import ABS, MASK, NUMBER, DotAssignment, anchor, render, trace
+from kernlint.ldscript.evaluate import ABS, MASK, NUMBER, DotAssignment, anchor, render
 
 ID = "KL211"
 NAME = "section-relative-dot"
@@ -122,7 +122,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     loaded = ctx.script
     if loaded is None:
         return
-    result = trace(loaded, page_size=ctx.config.page_size)
+    result = ctx.script_trace
     address_symbols = result.address_symbols
     for step in result.assignments:
         if step.section is None or step.node.op != "=":
