@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from kernlint.bootsector import SECTOR_SIZE, is_boot_sector
-from kernlint.elf.reader import is_elf
+from kernlint.elf.constants import is_elf
 
 #: File-name endings that promise an ELF file; such a file without the ELF magic is
 #: malformed input (KL001), not an unrecognised one.

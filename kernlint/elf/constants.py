@@ -4,6 +4,15 @@ Source: System V ABI, gABI "Object Files" chapter (ELF header, sections, program
 as mirrored in glibc's ``elf.h``. Only values the model and the rules use are listed.
 """
 
+#: The first four bytes of every ELF file (gABI "ELF Identification", EI_MAG0-3).
+ELF_MAGIC = b"\x7fELF"
+
+
+def is_elf(head: bytes) -> bool:
+    """True when ``head`` (the first bytes of a file) starts with the ELF magic."""
+    return head[:4] == ELF_MAGIC
+
+
 # e_type (gABI, ELF header)
 ET_NONE = 0
 ET_REL = 1

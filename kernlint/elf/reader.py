@@ -22,6 +22,7 @@ from kernlint.elf.constants import (
     SHT_NOTE,
     SHT_SYMTAB,
     SHT_SYMTAB_SHNDX,
+    is_elf,
 )
 from kernlint.elf.model import ElfHeader, Image, Note, Section, Segment
 from kernlint.errors import InputError
@@ -29,18 +30,11 @@ from kernlint.errors import InputError
 if TYPE_CHECKING:
     from kernlint.elf.symbols import SymbolTable
 
-ELF_MAGIC = b"\x7fELF"
-
 #: Sizes (bytes) of the ELF header, a program header and a section header, by EI_CLASS
 #: (gABI "ELF Header": Elf32_Ehdr/Elf64_Ehdr, Elf32_Phdr/Elf64_Phdr, Elf32_Shdr/Elf64_Shdr).
 EHDR_SIZE = {1: 52, 2: 64}
 PHDR_SIZE = {1: 32, 2: 56}
 SHDR_SIZE = {1: 40, 2: 64}
-
-
-def is_elf(head: bytes) -> bool:
-    """True when ``head`` (the first bytes of a file) starts with the ELF magic."""
-    return head[:4] == ELF_MAGIC
 
 
 def _enum_int(struct: Any, field: str, value: Any) -> int:
