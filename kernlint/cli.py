@@ -79,6 +79,23 @@ def cli() -> None:
     " sector with this layout (its first 512 bytes; KL3) [default: `boot-sector-layout`,"
     " else inferred].",
 )
+@click.option(
+    "--boot-protocol",
+    type=click.Choice(
+        ["auto", "multiboot1", "multiboot2", "pvh", "bootloader-api", "bios", "none"]
+    ),
+    default=None,
+    help="The protocol the images are loaded with (KL4) [default: `boot-protocol`, else"
+    " auto: detected from their headers].",
+)
+@click.option(
+    "--objects",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="An object file the images were linked from (repeat the option for several);"
+    " rules that need relocations read them (KL406).",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -92,6 +109,8 @@ def check(
     quiet: bool,
     statistics: bool,
     boot_sector_layout: str | None,
+    boot_protocol: str | None,
+    objects: tuple[str, ...],
 ) -> None:
     """Lint ELF images, object files and sources (files or directories); with no
     paths, the targets of the configuration."""
@@ -105,10 +124,16 @@ def check(
     except UsageError as exc:
         _fail(str(exc))
     fail_on = fail_on or config.fail_on
-    if boot_sector_layout:
+    if boot_sector_layout or boot_protocol or objects:
         from dataclasses import replace
 
-        config = replace(config, boot_sector_layout=boot_sector_layout)
+        config = replace(
+            config,
+            boot_sector_layout=boot_sector_layout or config.boot_sector_layout,
+            boot_protocol=boot_protocol or config.boot_protocol,
+            boot_protocols=() if boot_protocol else config.boot_protocols,
+            objects=tuple(objects),
+        )
     paths = paths or tuple(config.target_paths())
     if not paths:
         _fail(

@@ -11,6 +11,7 @@ Keys (DESIGN.md, "Configuration")::
     fail-on = "warning"         # error | warning | info
     page-size = 4096            # bytes, a power of two (KL106)
     boot-sector-layout = "mbr"  # mbr | mbr-disk-signature | fat16-vbr | fat32-vbr | raw (KL3)
+    boot-protocol = "auto"      # or multiboot1 multiboot2 pvh bootloader-api bios none (KL4)
 
     [per-path-ignores]          # glob (relative to the config file's folder) -> rules
     "samples/**" = ["KL105"]
@@ -18,13 +19,13 @@ Keys (DESIGN.md, "Configuration")::
     [[target]]                  # what `kernlint check` with no paths lints
     image = "build/kernel.elf"
     script = "src/linker.ld"    # linted too (cross-checks with the image come later)
-    objects = ["build/boot.o"]
+    objects = ["build/boot.o"]  # the objects it was linked from (KL406)
     boot-sector-layout = "mbr"  # this image is a boot sector with this layout
+    boot-protocol = "multiboot2"  # the protocol this image is loaded with (KL4)
 
 Unknown keys and bad values raise :class:`ConfigError` naming the key and the file.
 Keys that DESIGN.md reserves for features this version does not have yet
-(``boot-protocol``, a target's ``map``)
-are refused with a message saying so, rather than accepted and ignored.
+(a target's ``map``) are refused with a message saying so, rather than accepted and ignored.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ _TOP_KEYS = {
     "per-path-ignores",
     "target",
     "boot-sector-layout",
+    "boot-protocol",
 }
-_TARGET_KEYS = {"image", "script", "objects", "boot-sector-layout"}
+_TARGET_KEYS = {"image", "script", "objects", "boot-sector-layout", "boot-protocol"}
 _NOT_YET = {
-    "boot-protocol": "boot-protocol rules (KL4)",
     "map": "map-file checks",
 }
 
@@ -80,6 +81,15 @@ class Config:
     boot_sector_layout: str | None = None
     #: Per-target ``boot-sector-layout``: (absolute image path, layout).
     boot_sector_layouts: tuple[tuple[str, str], ...] = ()
+    #: ``boot-protocol`` (or ``--boot-protocol``): one of
+    #: :data:`kernlint.boot.PROTOCOLS`; None means ``auto``.
+    boot_protocol: str | None = None
+    #: Per-target ``boot-protocol``: (absolute image path, protocol).
+    boot_protocols: tuple[tuple[str, str], ...] = ()
+    #: ``--objects``: object files every image named was linked from.
+    objects: tuple[str, ...] = ()
+    #: Per-target ``objects``: (absolute image path, absolute object paths).
+    target_objects: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def layout_for(self, path: str, targeted: bool = False) -> str | None:
         """The boot-sector layout configured for ``path``: its target's, else (unless
@@ -90,6 +100,23 @@ class Config:
                 if image == here:
                     return layout
         return None if targeted else self.boot_sector_layout
+
+    def protocol_for(self, path: str) -> str | None:
+        """The boot protocol configured for the image ``path``: its target's, else
+        ``boot-protocol`` / ``--boot-protocol``, else None (``auto``: detect it)."""
+        here = os.path.abspath(path)
+        for image, protocol in self.boot_protocols:
+            if image == here:
+                return protocol
+        return self.boot_protocol
+
+    def objects_for(self, path: str) -> tuple[str, ...]:
+        """The object files the image ``path`` was linked from: ``--objects``, else its
+        target's ``objects``, else none."""
+        if self.objects:
+            return self.objects
+        here = os.path.abspath(path)
+        return next((objs for image, objs in self.target_objects if image == here), ())
 
     def ignored_for(self, path: str) -> tuple[str, ...]:
         """Selectors ignored for ``path`` (a path as the user gave it) by
@@ -200,9 +227,19 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
             raise fail(key, f"must be one of {', '.join(LAYOUT_NAMES)}, not {value!r}")
         return value
 
+    from kernlint.boot import PROTOCOLS
+
+    def protocol(key: str, value: Any) -> str | None:
+        if value not in PROTOCOLS:
+            raise fail(key, f"must be one of {', '.join(PROTOCOLS)}, not {value!r}")
+        return None if value == "auto" else value
+
     top_layout = table.get("boot-sector-layout")
     if top_layout is not None:
         layout("boot-sector-layout", top_layout)
+    top_protocol = protocol("boot-protocol", table.get("boot-protocol", "auto"))
+    protocols = []
+    target_objects = []
     layouts = []
     raw_targets = table.get("target", [])
     if not isinstance(raw_targets, list) or not all(isinstance(t, dict) for t in raw_targets):
@@ -226,6 +263,10 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         if "boot-sector-layout" in t:
             value = layout(f"target[{i}].boot-sector-layout", t["boot-sector-layout"])
             layouts.append((os.path.abspath(os.path.join(file.parent, t["image"])), value))
+        image = os.path.abspath(os.path.join(file.parent, t["image"]))
+        if "boot-protocol" in t:
+            value = protocol(f"target[{i}].boot-protocol", t["boot-protocol"])
+            protocols.append((image, value or "auto"))
         if "script" in t:
             if not isinstance(t["script"], str) or not t["script"]:
                 raise fail(f"target[{i}].script", "must be a path (string)")
@@ -234,6 +275,10 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         if not isinstance(objects, list) or not all(isinstance(o, str) and o for o in objects):
             raise fail(f"target[{i}].objects", "must be a list of paths")
         targets.extend(objects)
+        if objects:
+            target_objects.append(
+                (image, tuple(os.path.abspath(os.path.join(file.parent, o)) for o in objects))
+            )
     return Config(
         page_size=page,
         select=select,
@@ -245,4 +290,7 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         root=str(file.parent.resolve()),
         boot_sector_layout=top_layout,
         boot_sector_layouts=tuple(layouts),
+        boot_protocol=top_protocol,
+        boot_protocols=tuple(protocols),
+        target_objects=tuple(target_objects),
     )

@@ -12,6 +12,7 @@ from kernlint.errors import InputError
 if TYPE_CHECKING:
     import networkx
 
+    from kernlint.boot.headers import BootHeaders
     from kernlint.bootsector import BootSector
     from kernlint.elf.model import Image
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
@@ -71,6 +72,40 @@ class Context:
         layout = self.config.layout_for(self.path)
         forced = self.config.layout_for(self.path, targeted=True) is not None
         return elf_boot_sector(self.image, layout, forced=forced)
+
+    @cached_property
+    def boot_headers(self) -> BootHeaders | None:
+        """The Multiboot headers and PVH notes of ``image`` as loaders find them (see
+        :mod:`kernlint.boot.headers`), or None for anything but an ET_EXEC/ET_DYN
+        image. Shared by the KL4 rules."""
+        from kernlint.elf.facts import is_executable_file
+
+        if self.image is None or not is_executable_file(self.image):
+            return None
+        from kernlint.boot.headers import read_headers
+
+        return read_headers(self.image)
+
+    @cached_property
+    def boot_protocols(self) -> frozenset[str]:
+        """The boot protocols to check ``image`` against: the configured one
+        (``--boot-protocol``, ``boot-protocol``), or those detected (see
+        :mod:`kernlint.boot.protocol`); empty for non-images."""
+        headers = self.boot_headers
+        if headers is None:
+            return frozenset()
+        from kernlint.boot.protocol import detect, resolve
+
+        return resolve(
+            self.config.protocol_for(self.path),
+            lambda: detect(headers, is_boot_sector=self.elf_boot_sector is not None),
+        )
+
+    @property
+    def object_paths(self) -> tuple[str, ...]:
+        """The object files ``image`` was linked from (``--objects``, or its target's
+        ``objects``), as given; empty when none were named."""
+        return self.config.objects_for(self.path)
 
     @cached_property
     def script_trace(self) -> Trace:

@@ -64,7 +64,11 @@ objects = ["boot.o"]
         ("select = 'KL1'", "`select` must be a list"),
         ("fail-on = 'fatal'", "`fail-on` must be one of error, warning, info"),
         ("page-size = 3000", "`page-size` must be a positive power of two"),
-        ("boot-protocol = 'multiboot2'", "`boot-protocol` is not supported by this version yet"),
+        ("boot-protocol = 'multiboot3'", "`boot-protocol` must be one of auto, multiboot1,"),
+        (
+            "[[target]]\nimage = 'k.elf'\nboot-protocol = 'grub'",
+            "`target[0].boot-protocol` must be one of auto,",
+        ),
         ("[[target]]\nimage = 'k.elf'\nmap = 'k.map'", "`target[0].map` is not supported"),
         ("[[target]]\nimage = 'k.elf'\nobjects = 'a.o'", "`target[0].objects` must be a list"),
         ("[[target]]\nimgae = 'k.elf'", "`target[0].imgae` is not a known key"),
@@ -129,3 +133,22 @@ def test_explicit_config_option(tmp_path):
     cfg = write(tmp_path / "strict.toml", "fail-on = 'warning'\n")
     run = kernlint("check", "--config", str(cfg), str(RWX))
     assert run.code == 1
+
+
+def test_boot_protocol_and_objects_per_target(tmp_path):
+    cfg = load_config(
+        write(
+            tmp_path / "kernlint.toml",
+            "boot-protocol = 'multiboot2'\n"
+            "[[target]]\nimage = 'build/k.elf'\nboot-protocol = 'auto'\n"
+            "objects = ['build/boot.o']\n"
+            "[[target]]\nimage = 'build/p.elf'\nboot-protocol = 'pvh'\n",
+        )
+    )
+    assert cfg.protocol_for(str(tmp_path / "build" / "k.elf")) == "auto"
+    assert cfg.protocol_for(str(tmp_path / "build" / "p.elf")) == "pvh"
+    assert cfg.protocol_for(str(tmp_path / "other.elf")) == "multiboot2"
+    assert cfg.objects_for(str(tmp_path / "build" / "k.elf")) == (
+        str(tmp_path / "build" / "boot.o"),
+    )
+    assert cfg.objects_for(str(tmp_path / "build" / "p.elf")) == ()
