@@ -7,8 +7,11 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kernlint.bootsector import SECTOR_SIZE, is_boot_sector
 from kernlint.elf.constants import is_elf
+
+#: Bytes of a BIOS boot sector (kernlint.bootsector.layout.SECTOR_SIZE; repeated here
+#: so that classifying a script or a source does not import the boot-sector readers).
+SECTOR_SIZE = 512
 
 #: File-name endings that promise an ELF file; such a file without the ELF magic is
 #: malformed input (KL001), not an unrecognised one.
@@ -57,8 +60,11 @@ def classify(path: str, explicit: bool = True) -> Target:
         return Target(path, "script", explicit)
     if path.endswith(SOURCE_SUFFIXES):
         return Target(path, "source", explicit)
-    if is_boot_sector(head, len(head)):
-        return Target(path, "boot-sector", explicit)
+    if len(head) == SECTOR_SIZE:
+        from kernlint.bootsector import is_boot_sector
+
+        if is_boot_sector(head, len(head)):
+            return Target(path, "boot-sector", explicit)
     return Target(path, "unknown", explicit)
 
 

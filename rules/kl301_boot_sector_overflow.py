@@ -51,14 +51,16 @@ the overlap), or move code to a second stage.
 - Microsoft, FAT specification (fatgen103): BPB and boot code offsets.
 """
 
-from collections.abc import Iterator
+from __future__ import annotations
 
-from kernlint.bootsector import BootSector
-from kernlint.bootsector.bpb import bpb_jump_target
-from kernlint.bootsector.elf import code_end, contributors
-from kernlint.bootsector.mbr import partition_entries
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from kernlint.context import BOOT_SECTOR, IMAGE, Context
 from kernlint.finding import Finding, Location
+
+if TYPE_CHECKING:
+    from kernlint.bootsector import BootSector
 
 ID = "KL301"
 NAME = "boot-sector-overflow"
@@ -85,6 +87,9 @@ def _layout_text(bs: BootSector) -> str:
 
 
 def _raw(bs: BootSector) -> Iterator[Finding]:
+    from kernlint.bootsector.bpb import bpb_jump_target
+    from kernlint.bootsector.mbr import partition_entries
+
     layout, data = bs.layout, bs.data
     if layout.name.startswith("mbr"):
         intruding = [
@@ -138,6 +143,8 @@ def _raw(bs: BootSector) -> Iterator[Finding]:
 
 
 def _elf(ctx: Context, bs: BootSector) -> Iterator[Finding]:
+    from kernlint.bootsector.elf import code_end, contributors
+
     image, layout = ctx.image, bs.layout
     end, held = code_end(image, bs)
     if end <= layout.code_end:

@@ -43,7 +43,6 @@ or, in NASM: `times 510-($-$$) db 0` then `dw 0xAA55`.
 
 from collections.abc import Iterator
 
-from kernlint.bootsector.layout import LOAD_ADDRESS, SECTOR_SIZE, SIGNATURE, SIGNATURE_OFFSET
 from kernlint.context import BOOT_SECTOR, IMAGE, Context
 from kernlint.finding import Finding, Location
 
@@ -58,6 +57,13 @@ def check(ctx: Context) -> Iterator[Finding]:
     bs = ctx.boot_sector if ctx.boot_sector is not None else ctx.elf_boot_sector
     if bs is None or bs.has_signature:
         return
+    from kernlint.bootsector.layout import (
+        LOAD_ADDRESS,
+        SECTOR_SIZE,
+        SIGNATURE,
+        SIGNATURE_OFFSET,
+    )
+
     data = bs.data
     base = bs.origin if bs.is_elf else None
     where = data.find(SIGNATURE)

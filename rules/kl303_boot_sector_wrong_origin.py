@@ -35,7 +35,6 @@ or keep 0 and start with `ljmp $0x07c0, $start` and `mov $0x07c0, %ax; mov %ax, 
 
 from collections.abc import Iterator
 
-from kernlint.bootsector.layout import LOAD_ADDRESS
 from kernlint.context import IMAGE, Context
 from kernlint.finding import Finding, Location
 
@@ -50,6 +49,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     bs = ctx.elf_boot_sector
     if bs is None or bs.origin_ok:
         return
+    from kernlint.bootsector.layout import LOAD_ADDRESS
+
     origin = bs.origin or 0
     delta = LOAD_ADDRESS - origin
     setup = " and sets up no 0x07c0 segment in its first bytes" if origin == 0 else ""

@@ -65,13 +65,17 @@ or a name GNU as derives `"ax"` from (`.text.boot`, `.init`). In a C or Rust
 - Rust Reference, "Inline assembly" (template strings are joined with newlines).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SOURCE, Context
 from kernlint.finding import Finding, Location
-from kernlint.source.flags import GNU_AS, LLVM, derives_flags
-from kernlint.source.gas import DATA, INSTRUCTION, ZERO, SectionRecord, walk
-from kernlint.source.model import NASM, RUST, C, Fragment, Source
+
+if TYPE_CHECKING:
+    from kernlint.source.gas import SectionRecord
+    from kernlint.source.model import Fragment, Source
 
 ID = "KL601"
 NAME = "asm-section-without-flags"
@@ -100,10 +104,19 @@ _READ_ONLY_HINTS = (
 )
 
 
-#: The assemblers that read each language: rustc always assembles with LLVM; C and
-#: C++ go to GNU as (GCC) or LLVM (clang), so a name must be known to both.
-_ASSEMBLERS = {RUST: (LLVM,), C: (GNU_AS, LLVM)}
-_ASSEMBLER_NAMES = {GNU_AS: "GNU as", LLVM: "LLVM's integrated assembler"}
+def _assemblers(language: str) -> tuple[str, ...]:
+    """The assemblers that read ``language``: rustc always assembles with LLVM; C and
+    C++ go to GNU as (GCC) or LLVM (clang), so a name must be known to both."""
+    from kernlint.source.flags import GNU_AS, LLVM
+    from kernlint.source.model import RUST, C
+
+    return {RUST: (LLVM,), C: (GNU_AS, LLVM)}.get(language, (GNU_AS,))
+
+
+def _assembler_name(assembler: str) -> str:
+    from kernlint.source.flags import GNU_AS
+
+    return "GNU as" if assembler == GNU_AS else "LLVM's integrated assembler"
 
 
 def _where(source: Source, frag: Fragment, offset: int) -> tuple[int, int]:
@@ -112,6 +125,8 @@ def _where(source: Source, frag: Fragment, offset: int) -> tuple[int, int]:
 
 def _flags_for(rec: SectionRecord) -> tuple[str, str, str]:
     """(flags, type, why) for the content of ``rec``."""
+    from kernlint.source.gas import DATA, INSTRUCTION
+
     if INSTRUCTION in rec.content:
         return "ax", "progbits", "it holds instructions"
     if DATA in rec.content:
@@ -124,6 +139,8 @@ def _flags_for(rec: SectionRecord) -> tuple[str, str, str]:
 
 
 def _content_phrase(source: Source, frags: tuple[Fragment, ...], rec: SectionRecord) -> str:
+    from kernlint.source.gas import DATA, INSTRUCTION, ZERO
+
     names = {INSTRUCTION: "instructions", DATA: "data", ZERO: "reserved space"}
     parts = []
     for kind in (INSTRUCTION, DATA, ZERO):
@@ -136,6 +153,10 @@ def _content_phrase(source: Source, frags: tuple[Fragment, ...], rec: SectionRec
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per unflagged section, at its first `.section`."""
+    from kernlint.source.flags import LLVM, derives_flags
+    from kernlint.source.gas import INSTRUCTION, walk
+    from kernlint.source.model import NASM, RUST
+
     source = ctx.source
     if source is None or source.language == NASM:
         return
@@ -150,7 +171,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             continue
         if rec.name in declared:
             continue
-        assemblers = _ASSEMBLERS.get(source.language, (GNU_AS,))
+        assemblers = _assemblers(source.language)
         blind = [a for a in assemblers if not derives_flags(rec.name, a)]
         if not blind:
             continue
@@ -159,7 +180,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         end_line, end_column = source.position(frag.file_offset(d.name_end - 1) + 1)
         written = frag.text[d.name_start : d.name_end]
         flags, sec_type, why = _flags_for(rec)
-        who = _ASSEMBLER_NAMES[blind[0]]
+        who = _assembler_name(blind[0])
         if source.language == RUST:
             who += " (rustc's)"
         elif len(blind) < len(assemblers):

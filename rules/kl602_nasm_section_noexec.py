@@ -48,9 +48,6 @@ from collections.abc import Iterator
 
 from kernlint.context import SOURCE, Context
 from kernlint.finding import Finding, Location
-from kernlint.source.flags import NASM_KNOWN
-from kernlint.source.model import NASM
-from kernlint.source.nasm import INSTRUCTION, walk
 
 ID = "KL602"
 NAME = "nasm-section-noexec"
@@ -60,6 +57,10 @@ APPLIES_TO = frozenset({SOURCE})
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per non-executable NASM section that holds instructions."""
+    from kernlint.source.flags import NASM_KNOWN
+    from kernlint.source.model import NASM
+    from kernlint.source.nasm import INSTRUCTION, walk
+
     source = ctx.source
     if source is None or source.language != NASM:
         return

@@ -38,3 +38,53 @@ def test_check_imports_no_lief_networkx_or_numpy():
         [sys.executable, "-c", PROBE.format(path=path)], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+#: What each kind of input must not import: the readers and models of the other kinds.
+#: (Rule discovery imports every rule module, so rule modules import these lazily.)
+NOT_FOR = {
+    "script": (
+        "kernlint.elf.model",
+        "kernlint.source.gas",
+        "kernlint.bootsector",
+        "kernlint.boot.headers",
+        "elftools",
+    ),
+    "source": (
+        "kernlint.elf.model",
+        "kernlint.bootsector",
+        "kernlint.boot.headers",
+        "lark",
+        "kernlint.ldscript.parser",
+    ),
+    "image": ("lark", "kernlint.ldscript.parser", "kernlint.source.gas"),
+}
+KIND_PROBE = """
+import sys
+from kernlint.engine import run, select_rules
+run([{path!r}], select_rules())
+print(",".join(sorted(m for m in {modules!r} if m in sys.modules)))
+"""
+
+
+def test_each_kind_imports_only_its_own_readers(tmp_path):
+    script = tmp_path / "link.ld"
+    script.write_text("ENTRY(_start)\nSECTIONS { .text : { *(.text .text.*) } }\n")
+    source = tmp_path / "boot.S"
+    source.write_text(".section .boot\n    nop\n")
+    image = sample("kl101", "bad-bootcode.elf")
+    for kind, path in (("script", script), ("source", source), ("image", image)):
+        out = subprocess.run(
+            [sys.executable, "-c", KIND_PROBE.format(path=str(path), modules=NOT_FOR[kind])],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert out == "", (kind, out)
+
+
+def test_classify_sector_size_matches_the_boot_sector_layout():
+    from kernlint.bootsector.layout import SECTOR_SIZE
+    from kernlint.classify import SECTOR_SIZE as CLASSIFY_SECTOR_SIZE
+
+    assert CLASSIFY_SECTOR_SIZE == SECTOR_SIZE

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from kernlint.elf.constants import ET_DYN, ET_EXEC
-from kernlint.elf.model import Image, Section
+
+if TYPE_CHECKING:
+    from kernlint.elf.model import Image, Section
 
 
 def is_executable_file(image: Image) -> bool:

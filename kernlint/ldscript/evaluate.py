@@ -59,9 +59,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import ast
-from .include import LoadedScript
+
+if TYPE_CHECKING:
+    from .include import LoadedScript
 
 MASK = (1 << 64) - 1
 SIGN = 1 << 63
@@ -1089,6 +1092,8 @@ def trace(script: LoadedScript | ast.Script, *, page_size: int = DEFAULT_PAGE_SI
     - after a ``MEMORY``-placed section, an ``OVERLAY`` or an ``INSERT`` script the
       location counter is not modelled.
     """
+    from .include import LoadedScript
+
     loaded = script if isinstance(script, LoadedScript) else LoadedScript(script=script)
     return _Tracer(loaded, page_size).run()
 
