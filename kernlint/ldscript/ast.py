@@ -1,4 +1,4 @@
-"""The linker script syntax tree: frozen dataclasses, each with its source span.
+"""The linker script syntax tree: frozen records, each with its source span.
 
 Names follow the GNU ld manual (binutils 2.40, chapter "Linker Scripts"); each class
 cites the manual node it models. Every node has a ``span`` (keyword-only). Lists are
@@ -12,8 +12,10 @@ Nothing here evaluates layout; that is the rules' business.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
+
+from .record import finish, record
 
 if TYPE_CHECKING:
     from .errors import ScriptDiagnostic
@@ -35,7 +37,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Node:
     """Base of every syntax tree node. Nodes are built with keyword arguments."""
 
@@ -45,7 +47,7 @@ class Node:
 # ----------------------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Number(Node):
     """An integer constant (ld manual §3.10.1 Constants).
 
@@ -71,7 +73,7 @@ class Number(Node):
         return self.text[:1].isalpha()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Symbol(Node):
     """A symbol reference in an expression (ld manual §3.10.3 Symbol Names).
     ``quoted`` is true for ``"name"``."""
@@ -80,12 +82,12 @@ class Symbol(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Dot(Node):
     """The location counter ``.`` (ld manual §3.10.5 The Location Counter)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Name(Node):
     """A name argument of a builtin function that is not an expression: the section of
     ``SIZEOF(.text)``, the region of ``ORIGIN(ram)``, the symbol of ``DEFINED(sym)``,
@@ -95,7 +97,7 @@ class Name(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Unary(Node):
     """A prefix operator: ``-``, ``+``, ``!`` or ``~`` (ld manual §3.10.6 Operators)."""
 
@@ -103,7 +105,7 @@ class Unary(Node):
     operand: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Binary(Node):
     """A binary operator with C precedence (ld manual §3.10.6 Operators)."""
 
@@ -112,7 +114,7 @@ class Binary(Node):
     right: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Ternary(Node):
     """``condition ? if_true : if_false`` (ld manual §3.10.6 Operators)."""
 
@@ -121,7 +123,7 @@ class Ternary(Node):
     if_false: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Call(Node):
     """A builtin function such as ``ALIGN(4K)`` or ``SIZEOF(.text)``
     (ld manual §3.10.9 Builtin Functions). ``SIZEOF_HEADERS`` has no arguments."""
@@ -136,7 +138,7 @@ Expr: TypeAlias = Number | Symbol | Dot | Unary | Binary | Ternary | Call
 # ----------------------------------------------------------------------------- statements
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Assignment(Node):
     """``target op expr;`` and its wrapped forms ``PROVIDE(target = expr)``,
     ``PROVIDE_HIDDEN(...)`` and ``HIDDEN(...)`` (ld manual §3.5 Assigning Values to
@@ -148,7 +150,7 @@ class Assignment(Node):
     kind: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Assert(Node):
     """``ASSERT(condition, message)`` as a statement (ld manual §3.4.5 Other Linker
     Script Commands). The expression form ``. = ASSERT(...)`` is a ``Call``."""
@@ -157,7 +159,7 @@ class Assert(Node):
     message: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Include(Node):
     """``INCLUDE filename`` (ld manual §3.4.2 Commands Dealing with Files).
 
@@ -170,7 +172,7 @@ class Include(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class FilePattern(Node):
     """The file part of an input section description: a wildcard pattern, possibly
     ``archive:member``, possibly sorted (``SORT``/``SORT_BY_NAME``/``SORT_NONE``) and
@@ -184,7 +186,7 @@ class FilePattern(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SectionPattern(Node):
     """One section name pattern inside the parentheses of an input section description,
     with its sorting keywords (outermost first) and the ``EXCLUDE_FILE`` list written
@@ -196,7 +198,7 @@ class SectionPattern(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class InputSectionDescription(Node):
     """``file(section ...)``, ``KEEP(...)`` around it, a bare file name (all its
     sections), or ``[ section ... ]`` (no file part) (ld manual §3.6.4 Input Section
@@ -216,7 +218,7 @@ class InputSectionDescription(Node):
         return self.file is not None and not self.sections
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Data(Node):
     """``BYTE``, ``SHORT``, ``LONG``, ``QUAD`` or ``SQUAD`` with its value
     (ld manual §3.6.5 Output Section Data)."""
@@ -230,7 +232,7 @@ class Data(Node):
         return {"BYTE": 1, "SHORT": 2, "LONG": 4, "QUAD": 8, "SQUAD": 8}[self.size]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Fill(Node):
     """The ``FILL(expr)`` statement inside an output section (ld manual §3.6.5 Output
     Section Data). The ``=fillexp`` trailer is ``OutputSection.fill``."""
@@ -238,12 +240,12 @@ class Fill(Node):
     value: Expr
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class CreateObjectSymbols(Node):
     """``CREATE_OBJECT_SYMBOLS`` (ld manual §3.6.6 Output Section Keywords)."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Constructors(Node):
     """``CONSTRUCTORS`` or ``SORT(CONSTRUCTORS)`` (ld manual §3.6.6 Output Section
     Keywords)."""
@@ -263,7 +265,7 @@ SectionStatement: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SectionType(Node):
     """The ``(type)`` of an output section: ``NOLOAD``, ``DSECT``, ``COPY``, ``INFO``,
     ``OVERLAY``, ``READONLY``, ``TYPE = expr`` or ``READONLY (TYPE = expr)``
@@ -273,7 +275,7 @@ class SectionType(Node):
     value: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OutputSection(Node):
     """An output section description (ld manual §3.6.1 Output Section Description, with
     §3.6.3 address, §3.6.8 attributes: type, ``AT(lma)``, ``ALIGN``,
@@ -301,7 +303,7 @@ class OutputSection(Node):
         return self.name == "/DISCARD/"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OverlaySection(Node):
     """One section inside ``OVERLAY { ... }`` (ld manual §3.6.9 Overlay Description)."""
 
@@ -312,7 +314,7 @@ class OverlaySection(Node):
     name_span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Overlay(Node):
     """``OVERLAY [start] : [NOCROSSREFS] [AT(ldaddr)] [SUBALIGN(x)] { ... }``
     (ld manual §3.6.9 Overlay Description)."""
@@ -328,7 +330,7 @@ class Overlay(Node):
     fill: Expr | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Entry(Node):
     """``ENTRY(symbol)`` (ld manual §3.4.1 Setting the Entry Point)."""
 
@@ -338,14 +340,14 @@ class Entry(Node):
 SectionsStatement: TypeAlias = OutputSection | Overlay | Assignment | Assert | Entry | Include
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Sections(Node):
     """``SECTIONS { ... }`` (ld manual §3.6 SECTIONS Command)."""
 
     statements: tuple[SectionsStatement, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class MemoryRegion(Node):
     """``name [(attr)] : ORIGIN = origin, LENGTH = len`` (ld manual §3.7 MEMORY
     Command). ``attributes`` is the attribute text without spaces (``"rx!w"``), or
@@ -358,7 +360,7 @@ class MemoryRegion(Node):
     name_span: Span | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Memory(Node):
     """``MEMORY { ... }`` (ld manual §3.7 MEMORY Command)."""
 
@@ -382,7 +384,7 @@ PHDR_TYPES: dict[str, int] = {
 }
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Phdr(Node):
     """``name type [FILEHDR] [PHDRS] [AT(address)] [FLAGS(flags)];`` (ld manual §3.8
     PHDRS Command). ``type`` is a ``Symbol`` such as ``PT_LOAD`` or any expression."""
@@ -405,14 +407,14 @@ class Phdr(Node):
         return None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Phdrs(Node):
     """``PHDRS { ... }`` (ld manual §3.8 PHDRS Command)."""
 
     headers: tuple[Phdr, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OutputFormat(Node):
     """``OUTPUT_FORMAT(bfdname)`` or ``OUTPUT_FORMAT(default, big, little)`` (ld manual
     §3.4.3 Commands Dealing with Object File Formats)."""
@@ -422,42 +424,42 @@ class OutputFormat(Node):
     little: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class OutputArch(Node):
     """``OUTPUT_ARCH(bfdarch)`` (ld manual §3.4.5 Other Linker Script Commands)."""
 
     arch: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Target(Node):
     """``TARGET(bfdname)`` (ld manual §3.4.3 Commands Dealing with Object File Formats)."""
 
     bfdname: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class SearchDir(Node):
     """``SEARCH_DIR(path)`` (ld manual §3.4.2 Commands Dealing with Files)."""
 
     path: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Output(Node):
     """``OUTPUT(filename)`` (ld manual §3.4.2 Commands Dealing with Files)."""
 
     filename: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Startup(Node):
     """``STARTUP(filename)`` (ld manual §3.4.2 Commands Dealing with Files)."""
 
     filename: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Map(Node):
     """``MAP(filename)``: where to write the link map (accepted by ldgram.y, not in the
     manual)."""
@@ -465,7 +467,7 @@ class Map(Node):
     filename: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class InputFile(Node):
     """One entry of ``INPUT``/``GROUP``: a file name, ``-lname`` (``library``), possibly
     inside ``AS_NEEDED(...)`` (ld manual §3.4.2 Commands Dealing with Files)."""
@@ -476,28 +478,28 @@ class InputFile(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Input(Node):
     """``INPUT(file ...)`` (ld manual §3.4.2 Commands Dealing with Files)."""
 
     files: tuple[InputFile, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Group(Node):
     """``GROUP(file ...)`` (ld manual §3.4.2 Commands Dealing with Files)."""
 
     files: tuple[InputFile, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Extern(Node):
     """``EXTERN(symbol ...)`` (ld manual §3.4.5 Other Linker Script Commands)."""
 
     symbols: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Insert(Node):
     """``INSERT AFTER section`` / ``INSERT BEFORE section`` (ld manual §3.4.5 Other
     Linker Script Commands). ``where`` is ``"AFTER"`` or ``"BEFORE"``."""
@@ -506,7 +508,7 @@ class Insert(Node):
     section: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class NoCrossRefs(Node):
     """``NOCROSSREFS(section ...)``, or ``NOCROSSREFS_TO(section ...)`` when ``to`` is
     true (ld manual §3.4.5 Other Linker Script Commands)."""
@@ -515,7 +517,7 @@ class NoCrossRefs(Node):
     to: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class RegionAlias(Node):
     """``REGION_ALIAS(alias, region)`` (ld manual §3.4.4 Assign alias names to memory
     regions)."""
@@ -524,14 +526,14 @@ class RegionAlias(Node):
     region: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class LdFeature(Node):
     """``LD_FEATURE(string)`` (ld manual §3.4.5 Other Linker Script Commands)."""
 
     feature: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class FlagCommand(Node):
     """A command without arguments: ``FORCE_COMMON_ALLOCATION``,
     ``INHIBIT_COMMON_ALLOCATION``, ``FORCE_GROUP_ALLOCATION`` (ld manual §3.4.5 Other
@@ -540,7 +542,7 @@ class FlagCommand(Node):
     keyword: str
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class LibraryList(Node):
     """The historical ``HLL(...)`` and ``SYSLIB(...)`` commands (ldgram.y only)."""
 
@@ -548,7 +550,7 @@ class LibraryList(Node):
     names: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class VersionPattern(Node):
     """A symbol pattern in a version node; ``language`` is set inside
     ``extern "C++" { ... }`` (ld manual §3.9 VERSION Command)."""
@@ -558,7 +560,7 @@ class VersionPattern(Node):
     quoted: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class VersionNode(Node):
     """``tag { global: ...; local: ...; } deps;`` (ld manual §3.9 VERSION Command).
     ``tag`` is ``None`` for the anonymous node ``{ ... };``. Patterns before any
@@ -570,7 +572,7 @@ class VersionNode(Node):
     depends: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Version(Node):
     """``VERSION { ... }`` (ld manual §3.9 VERSION Command)."""
 
@@ -605,7 +607,7 @@ Statement: TypeAlias = (
 )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Script(Node):
     """A parsed linker script file (ld manual §3.2 Linker Script Format), or the
     contents of a file brought in by ``INCLUDE`` (then ``statements`` holds what the
@@ -620,6 +622,8 @@ class Script(Node):
     diagnostics: tuple[ScriptDiagnostic, ...] = ()
 
 
+finish()
+
 # ----------------------------------------------------------------------------- walking
 
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
@@ -628,7 +632,7 @@ _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 def _child_fields(cls: type) -> tuple[str, ...]:
     names = _CHILD_FIELDS.get(cls)
     if names is None:
-        names = tuple(f.name for f in fields(cls) if f.name not in ("span", "name_span"))
+        names = tuple(f for f in cls.__record_fields__ if f not in ("span", "name_span"))
         _CHILD_FIELDS[cls] = names
     return names
 
