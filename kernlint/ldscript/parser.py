@@ -17,6 +17,7 @@ from .errors import ScriptSyntaxError
 from .lexer import LdLexer
 from .lexing import LineIndex, clean_text
 from .messages import ReservedWord, to_syntax_error
+from .tables import TableParser, build
 from .transform import Builder, TreeError
 
 # Include context (``ast.Include.context``) -> start symbol of the grammar.
@@ -33,27 +34,13 @@ _LOCK = threading.Lock()
 
 
 @functools.cache
-def _parser() -> tuple[Lark, Builder]:
-    """The LALR parser and its parse actions, built on first use. ``cache=True`` keeps
-    the analysed tables in the temporary directory (keyed by grammar and lark version),
-    which turns about 0.4 s of table building into a few hundredths of a second of
-    loading for later processes."""
+def _parser() -> tuple[Lark | TableParser, Builder]:
+    """The LALR parser and its parse actions, built on first use: from kernlint's table
+    cache when it holds this grammar (see :mod:`kernlint.ldscript.tables`), which
+    turns about 0.4 s of table building into a few milliseconds of loading."""
     grammar = Path(__file__).with_name("grammar.lark").read_text(encoding="utf-8")
     builder = Builder()
-    parser = Lark(
-        grammar,
-        parser="lalr",
-        lexer=LdLexer,
-        # Spans come from the tokens each parse action sees (keep_all_tokens):
-        # propagate_positions only fills in lark Trees, which are never built here.
-        propagate_positions=False,
-        maybe_placeholders=True,
-        keep_all_tokens=True,
-        transformer=builder,
-        start=list(START.values()),
-        cache=True,
-    )
-    return parser, builder
+    return build(grammar, builder, list(START.values()), LdLexer), builder
 
 
 @functools.cache
