@@ -219,13 +219,17 @@ def _script_context(path: str, config: Config) -> Context:
 
 def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
     """Run ``rules`` that apply to ``ctx.kind``; findings get rule, name, severity and
-    path filled in. An InputError raised while a rule reads lazily (say, a smashed
-    symbol table) becomes one KL001 finding and ends the target's checks."""
+    path filled in (a finding that sets its own ``severity`` keeps it: see
+    :class:`~kernlint.finding.Finding`). An InputError raised while a rule reads lazily
+    (say, a smashed symbol table) becomes one KL001 finding and ends the target's
+    checks."""
     unreadable = next(r for r in all_rules() if r.id == UNREADABLE_RULE)
     rules = [r for r in rules if ctx.kind in r.applies_to]
     try:
         found = [
-            replace(f, rule=rule.id, name=rule.name, severity=rule.severity, path=ctx.path)
+            replace(
+                f, rule=rule.id, name=rule.name, severity=f.severity or rule.severity, path=ctx.path
+            )
             for rule in rules
             if not rule.after_others
             for f in rule.check(ctx)
@@ -238,7 +242,11 @@ def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
             if rule.after_others:
                 for f in rule.check(ctx):
                     yield replace(
-                        f, rule=rule.id, name=rule.name, severity=rule.severity, path=ctx.path
+                        f,
+                        rule=rule.id,
+                        name=rule.name,
+                        severity=f.severity or rule.severity,
+                        path=ctx.path,
                     )
     except InputError as err:
         bad = Context(ctx.path, UNREADABLE, ctx.config, error=err)

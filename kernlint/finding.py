@@ -49,7 +49,10 @@ class Finding:
 
     A rule's ``check`` yields findings with ``message``, ``location`` and ``fix``; the
     engine fills ``rule`` (id, ``KL101``), ``name`` (``code-not-allocated``),
-    ``severity`` and ``path`` from the rule module and the target.
+    ``severity`` and ``path`` from the rule module and the target. A rule may set
+    ``severity`` itself, lower than its ``SEVERITY``, for a finding that reports no
+    defect (KL406's "could not check: no relocation data" is ``info``); the engine
+    keeps a severity that is set.
     """
 
     message: str

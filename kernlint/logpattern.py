@@ -10,23 +10,47 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Tools whose messages are recognised; ``LogPattern.tool`` is one of these.
-TOOLS = ("ld", "lld", "grub", "qemu", "nasm", "as", "cargo", "kernlint")
+#: Tools whose messages are recognised; ``LogPattern.tool`` is one of these. ``lld``
+#: covers ld.lld and rust-lld (also inside cargo's "linking with `rust-lld` failed"
+#: block); ``limine`` is the Limine bootloader's ``PANIC:`` lines; ``seabios`` the
+#: BIOS QEMU runs (its ``Boot failed: ...`` lines); ``bootloader`` the rust-osdev
+#: ``bootloader`` crate's panics (``ERROR:    panicked at ...``, KL412, KL413).
+TOOLS = (
+    "ld",
+    "lld",
+    "grub",
+    "qemu",
+    "nasm",
+    "as",
+    "cargo",
+    "kernlint",
+    "limine",
+    "seabios",
+    "bootloader",
+)
 
 
 @dataclass(frozen=True)
 class LogPattern:
     """One message of one tool.
 
-    ``regex`` is a Python regular expression searched in a log line (after the tool's
-    prefix: ``ld:``, ``ld.lld:``, ``x86_64-linux-gnu-ld:``, a full path, ``error:``...);
-    its named groups (``symbol``, ``section``, ``address``, ``type``, ...) fill the
-    ``{}`` fields of ``explain``, two or three sentences on what happened and what to
-    change. ``sample`` is a real line the tool printed (a test asserts ``regex`` matches
-    it). ``tool`` is one of :data:`TOOLS`.
+    ``regex`` is a Python regular expression searched in a log line after the tool's
+    prefix: the program (``ld:``, ``ld.lld:``, ``x86_64-linux-gnu-ld:``, a full path,
+    ``qemu-system-x86_64:``), then a script or source location (``ld:boot.ld:6``,
+    ``bs.asm:5:``) and a severity (``error:``, ``warning:``) when the tool prints them;
+    if it does not match there, it is searched in the whole line. Its named groups
+    (``symbol``, ``section``, ``type``, ...) and the prefix's ``file``, ``line`` and
+    ``severity`` fill the ``{}`` fields of ``explain``, two or three sentences on what
+    happened and what to change; ``kernlint.explain.values`` derives more fields from
+    groups with agreed names (``overlap`` from ``a_start``..``b_end``, ``place``...).
+    ``sample`` is a real line the tool printed (a test asserts ``regex`` matches it).
+    ``tool`` is one of :data:`TOOLS`. ``related`` names other rules (ids) whose
+    findings on ``--artifacts`` also point at the cause (the script behind an RWX
+    segment: KL204, KL205).
     """
 
     tool: str
     regex: str
     explain: str
     sample: str
+    related: tuple[str, ...] = ()

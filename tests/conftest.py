@@ -65,6 +65,15 @@ def also_triggers(sample: Path) -> set[str]:
     return set(re.findall(r"KL\d{3}", m.group(1))) if m else set()
 
 
+def sample_args(folder: Path) -> list[str]:
+    """Extra ``kernlint check`` arguments a sample's outputs are checked with:
+    ``--config FOLDER/kernlint.toml`` when the folder has one, whose ``[[target]]``
+    tables tie each image to what it needs beside it (the objects it was linked from,
+    for KL406). The same file is what ``kernlint check`` run in that folder reads."""
+    config = folder / "kernlint.toml"
+    return ["--config", str(config)] if config.is_file() else []
+
+
 SOURCE_SUFFIXES = (".S", ".s", ".asm", ".nasm", ".rs", ".c", ".cc", ".cpp", ".cxx")
 
 

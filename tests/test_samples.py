@@ -15,6 +15,7 @@ from tests.conftest import (
     kernlint,
     needs_toolchain,
     outputs,
+    sample_args,
     sample_dirs,
     sample_rule,
 )
@@ -30,6 +31,8 @@ def built(request, tmp_path_factory) -> tuple[Path, Path]:
         pytest.skip("make is not installed (sh tests/setup.sh)")
     copy = tmp_path_factory.mktemp(sample.name) / sample.name
     shutil.copytree(sample, copy)
+    for shared in sample.parent.glob("*.inc"):  # `.include "../boot-ok.inc"` and the like
+        shutil.copy(shared, copy.parent)
     proc = subprocess.run(["make", "-s", "clean", "all"], cwd=copy, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return sample, copy
@@ -49,11 +52,12 @@ def test_broken_outputs_trigger_the_rule(built):
     sample, copy = built
     rule = sample_rule(sample)
     allowed = {rule} | also_triggers(sample)
+    args = sample_args(copy)
     for out in outputs(copy, "bad"):
-        run = kernlint("check", "--format", "json", str(out))
+        run = kernlint("check", "--format", "json", *args, str(out))
         errors = any(f["severity"] == "error" for f in run.report["findings"])
         assert run.code == (1 if errors else 0), (out.name, run.stdout, run.stderr)
-        assert kernlint("check", "--fail-on", "info", str(out)).code == 1
+        assert kernlint("check", "--fail-on", "info", *args, str(out)).code == 1
         assert rule in run.rules, (out.name, run.report["findings"])
         assert run.rules <= allowed, (out.name, run.rules - allowed)
 
@@ -62,7 +66,7 @@ def test_broken_outputs_trigger_the_rule(built):
 def test_fixed_twins_are_clean(built):
     _, copy = built
     for out in outputs(copy, "good"):
-        run = kernlint("check", "--format", "json", str(out))
+        run = kernlint("check", "--format", "json", *sample_args(copy), str(out))
         assert run.report["findings"] == [], (out.name, run.report["findings"])
         assert run.code == 0
 
@@ -85,12 +89,23 @@ def test_every_kl1_rule_has_a_sample():
 
 
 def test_committed_samples_without_a_toolchain():
-    """`kernlint check samples/` works on the committed outputs alone."""
-    run = kernlint("check", "--format", "json", "samples/", cwd=Path(__file__).parent.parent)
+    """`kernlint check samples/` works on the committed outputs alone; a sample with its
+    own kernlint.toml is checked again with it (`--config`), as its README says."""
+    root = Path(__file__).parent.parent
+    run = kernlint("check", "--format", "json", "samples/", cwd=root)
     assert run.code == 1
     by_path: dict[str, set[str]] = {}
     for f in run.report["findings"]:
         by_path.setdefault(f["path"], set()).add(f["rule"])
+    for sample in SAMPLES:
+        args = sample_args(sample)
+        if args:
+            folder = str(sample.relative_to(root))
+            own = kernlint("check", "--format", "json", *args, folder, cwd=root)
+            for key in [k for k in by_path if k.startswith(folder + "/")]:
+                del by_path[key]
+            for f in own.report["findings"]:
+                by_path.setdefault(f["path"], set()).add(f["rule"])
     for sample in SAMPLES:
         for out in outputs(sample, "bad"):
             key = str(out.relative_to(sample.parent.parent))

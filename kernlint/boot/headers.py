@@ -2,9 +2,12 @@
 
 GRUB 2.06 reads the first 8192 (Multiboot 1) or 32768 (Multiboot 2) bytes of the
 *file* and takes the first aligned magic with a zero checksum (and, for Multiboot 2,
-architecture 0). :func:`read_headers` scans that window, and, when asked, the file
-bytes of every ``PT_LOAD`` beyond it, so that a rule can say "found at offset N,
-beyond the window, placed there by output section X" instead of only "missing".
+architecture 0); ``grub-file --is-x86-multiboot``/``--is-x86-multiboot2`` check the
+same offsets for magic and checksum only. QEMU 7.2 ``-kernel`` scans the first
+8192 - 48 bytes for a Multiboot 1 header. :func:`read_headers` scans the windows, and,
+on first use of :attr:`BootHeaders.beyond_window`, the rest of the file's loaded
+bytes, so that a rule can say "found at offset N, beyond the window, placed there by
+output section X" instead of only "missing".
 """
 
 from __future__ import annotations
@@ -23,15 +26,17 @@ if TYPE_CHECKING:
 
 #: Bytes read from the file's start: the larger of the two search windows.
 WINDOW = max(multiboot1.SEARCH, multiboot2.SEARCH)
+#: Non-allocated sections not worth scanning for a header (and possibly huge).
+_SKIP_PREFIXES = (".debug", ".zdebug", ".gnu.debug", ".comment", ".symtab", ".strtab")
 
 
 @dataclass
 class BootHeaders:
     """The boot headers of ``image``. ``multiboot1``/``multiboot2`` hold every aligned
     magic within the loaders' search windows (decoded, bad checksums included), in file
-    order; ``beyond_window`` the valid-looking ones (zero checksum) in the file bytes of
-    ``PT_LOAD`` segments past the windows, read on first use; ``pvh`` the Xen PVH
-    notes. All offsets are file offsets in bytes."""
+    order; ``beyond_window`` the valid-looking ones (zero checksum) further into the
+    file, read on first use; ``pvh`` the Xen PVH notes. All offsets are file offsets
+    in bytes."""
 
     image: Image
     multiboot1: tuple[Multiboot1Header, ...]
@@ -55,26 +60,65 @@ class BootHeaders:
         multiboot header found."."""
         return next((h for h in self.multiboot2 if h.in_window and h.matches), None)
 
+    @property
+    def qemu_multiboot1(self) -> Multiboot1Header | None:
+        """The header QEMU 7.2 ``-kernel`` takes: the first one at an offset below
+        8192 - 48 with a zero checksum; None when QEMU does not see a Multiboot image
+        (it then tries the PVH note)."""
+        return next((h for h in self.multiboot1 if h.in_qemu_window and h.checksum_ok), None)
+
+    @property
+    def grub_file_multiboot2(self) -> bool:
+        """What ``grub-file --is-x86-multiboot2`` answers: a magic with a zero checksum
+        in the window, whatever its architecture (``grub-core/commands/file.c``). For
+        Multiboot 1 ``grub-file`` and the loader agree: ``grub_multiboot1 is not
+        None``."""
+        return any(h.in_window and h.checksum_ok for h in self.multiboot2)
+
     @cached_property
     def beyond_window(self) -> tuple[tuple[Multiboot1Header, ...], tuple[Multiboot2Header, ...]]:
         """(Multiboot 1, Multiboot 2) headers with a zero checksum found at aligned file
-        offsets past the search windows, inside the file bytes of a ``PT_LOAD``."""
-        mb1: list[Multiboot1Header] = []
-        mb2: list[Multiboot2Header] = []
-        reader = self.image.reader
-        for seg in self.image.load_segments:
-            start = max(seg.p_offset, multiboot1.SEARCH - 11)
-            end = min(seg.p_offset + seg.p_filesz, self.image.size)
+        offsets past the search windows, in the file bytes of a ``PT_LOAD`` or of a
+        non-allocated section (a header section declared without ``"a"``), searched
+        in the file's memory map."""
+        mb1: dict[int, Multiboot1Header] = {}
+        mb2: dict[int, Multiboot2Header] = {}
+        for start, end in self._scan_ranges():
+            for h in _scan_range(self.image, start, end, multiboot1.scan):
+                if h.checksum_ok and not h.in_window:
+                    mb1.setdefault(h.offset, h)
+            for h in _scan_range(self.image, start, end, multiboot2.scan):
+                if h.checksum_ok and not h.in_window:
+                    mb2.setdefault(h.offset, h)
+        return tuple(mb1[k] for k in sorted(mb1)), tuple(mb2[k] for k in sorted(mb2))
+
+    def _scan_ranges(self) -> list[tuple[int, int]]:
+        """Merged file ranges worth scanning past the 8 KiB window."""
+        from kernlint.elf.constants import SHT_NOBITS
+
+        size = self.image.size
+        ranges = [
+            (seg.p_offset, seg.p_offset + seg.p_filesz)
+            for seg in self.image.load_segments
+            if seg.p_filesz
+        ]
+        ranges += [
+            (s.sh_offset, s.sh_offset + s.sh_size)
+            for s in self.image.sections
+            if not s.is_alloc
+            and s.sh_type not in (SHT_NOBITS, 0)
+            and s.sh_size
+            and not s.name.startswith(_SKIP_PREFIXES)
+        ]
+        merged: list[list[int]] = []
+        for start, end in sorted((max(a, multiboot1.SEARCH - 11), min(b, size)) for a, b in ranges):
             if end - start < 12:
                 continue
-            data = reader.read_bytes(start, end - start)
-            mb1.extend(
-                h for h in multiboot1.scan(data, base=start) if h.checksum_ok and not h.in_window
-            )
-            mb2.extend(
-                h for h in multiboot2.scan(data, base=start) if h.checksum_ok and not h.in_window
-            )
-        return _unique(mb1), _unique(mb2)
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return [(a, b) for a, b in merged]
 
     def section_at(self, offset: int) -> Section | None:
         """The section whose file bytes hold ``offset`` (not ``SHT_NOBITS``), or None:
@@ -86,20 +130,137 @@ class BootHeaders:
                 return s
         return None
 
+    def sections_before(self, offset: int) -> list[tuple[Section, int]]:
+        """The sections whose file bytes come before ``offset`` — what pushed a header
+        there — as ``(section, bytes before offset)``, largest first (ties by file
+        order). A section holding ``offset`` counts with its bytes before it."""
+        from kernlint.elf.constants import SHT_NOBITS
+
+        out = [
+            (s, min(s.sh_size, offset - s.sh_offset))
+            for s in self.image.sections
+            if s.sh_type not in (SHT_NOBITS, 0) and s.sh_size and s.sh_offset < offset
+        ]
+        return sorted(out, key=lambda p: (-p[1], p[0].sh_offset))
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a header sits in the file and who put it there: the ``section`` holding
+    file ``offset`` (None when no section does), ``into`` bytes into it, its virtual
+    ``address`` (None for a non-allocated section), a ``symbol`` defined there, and
+    ``pushers``, the sections whose file bytes come before it, largest first, as
+    ``(name, bytes)``."""
+
+    offset: int
+    section: str | None
+    into: int
+    address: int | None
+    symbol: str | None
+    pushers: tuple[tuple[str, int], ...]
+
+    def describe_pushers(self, limit: int = 3, exclude: str | None = None) -> str:
+        """``.text (40960 bytes), .rodata (512 bytes)`` — the largest few (without the
+        section named ``exclude``)."""
+        pushers = [p for p in self.pushers if p[0] != exclude]
+        parts = [f"{name} ({size} bytes)" for name, size in pushers[:limit]]
+        if len(pushers) > limit:
+            parts.append(f"{len(pushers) - limit} more")
+        return ", ".join(parts) or "nothing but the ELF header"
+
+    def describe(self) -> str:
+        """Who put it there, for a message: ``output section .multiboot2 put it there,
+        after .text (42464 bytes)``, or ``output section .text put it there, 40000
+        bytes into it`` (plus what comes before that section)."""
+        if self.section is None:
+            return f"no section holds it; before it: {self.describe_pushers()}"
+        if not self.into:
+            return f"output section {self.section} put it there, after {self.describe_pushers()}"
+        others = [p for p in self.pushers if p[0] != self.section]
+        after = f", after {self.describe_pushers(exclude=self.section)}" if others else ""
+        return f"output section {self.section} put it there, {self.into} bytes into it{after}"
+
+
+def placement(headers: BootHeaders, offset: int) -> Placement:
+    """The :class:`Placement` of file ``offset`` in ``headers.image``."""
+    section = headers.section_at(offset)
+    into = offset - section.sh_offset if section else 0
+    address = section.sh_addr + into if section is not None and section.is_alloc else None
+    symbol = None
+    if address is not None:
+        names = sorted(
+            y.name
+            for y in headers.image.symbols.defined_at(address)
+            if y.name and not y.name.startswith(".")
+        )
+        symbol = names[0] if names else None
+    pushers = tuple(
+        (s.name or f"[{s.index}]", size)
+        for s, size in headers.sections_before(offset)
+        if section is None or s.index != section.index
+    )
+    if section is not None and into:
+        pushers = (*pushers, (section.name, into))
+    h = headers.image.header
+    if h.e_phnum and h.e_phoff < offset and h.e_phnum * h.e_phentsize >= 512:
+        pushers = (*pushers, ("the program header table", h.e_phnum * h.e_phentsize))
+    pushers = tuple(sorted(pushers, key=lambda p: -p[1]))
+    return Placement(offset, section.name if section else None, into, address, symbol, pushers)
+
+
+def load_span(image: Image) -> tuple[int, int] | None:
+    """``(lowest p_paddr, highest p_paddr + p_memsz)`` over the ``PT_LOAD`` segments, as
+    GRUB 2.06 computes the image's extent for a relocatable load
+    (``multiboot_elfxx.c``), or None without ``PT_LOAD``."""
+    segs = image.load_segments
+    if not segs:
+        return None
+    return min(s.p_paddr for s in segs), max(s.p_paddr + s.p_memsz for s in segs)
+
 
 def read_headers(image: Image) -> BootHeaders:
     """Scan the first :data:`WINDOW` bytes of ``image``'s file for Multiboot headers.
-    Raises :class:`kernlint.errors.InputError` only if the file cannot be read."""
+    A magic with a bad checksum (or, for Multiboot 2, a bad architecture) inside a
+    symbol, string, relocation or debug section is left out: ``.set MB1_MAGIC,
+    0x1BADB002`` puts the magic in ``.symtab`` as a symbol's value, and it is no header
+    anyone wrote (one that checks out is kept: GRUB would take it). Raises
+    :class:`kernlint.errors.InputError` only if the file cannot be read."""
     data = image.reader.read_bytes(0, min(image.size, WINDOW))
+    tables = _table_ranges(image)
+
+    def keep(offset: int, valid: bool) -> bool:
+        return valid or not any(a <= offset < b for a, b in tables)
+
     return BootHeaders(
         image,
-        tuple(multiboot1.scan(data, limit=multiboot1.SEARCH)),
-        tuple(multiboot2.scan(data, limit=multiboot2.SEARCH)),
+        tuple(
+            h
+            for h in multiboot1.scan(data, limit=multiboot1.SEARCH)
+            if keep(h.offset, h.checksum_ok)
+        ),
+        tuple(
+            h for h in multiboot2.scan(data, limit=multiboot2.SEARCH) if keep(h.offset, h.matches)
+        ),
     )
 
 
-def _unique(headers: list) -> tuple:
-    seen: dict[int, object] = {}
-    for h in headers:
-        seen.setdefault(h.offset, h)
-    return tuple(seen[k] for k in sorted(seen))
+#: Section types that hold tables, never a header someone wrote.
+_TABLE_TYPES = frozenset({2, 3, 4, 5, 9, 11, 18})  # SYMTAB STRTAB RELA HASH REL DYNSYM SHNDX
+
+
+def _table_ranges(image: Image) -> list[tuple[int, int]]:
+    """File ranges of the symbol, string, relocation, hash and debug sections."""
+    return [
+        (s.sh_offset, s.sh_offset + s.sh_size)
+        for s in image.sections
+        if s.sh_size
+        and (s.sh_type in _TABLE_TYPES or s.name.startswith((".debug", ".zdebug")))
+        and s.sh_offset < WINDOW
+    ]
+
+
+def _scan_range(image: Image, start: int, end: int, scan) -> list:
+    """``scan`` over the magics starting in file bytes ``[start, end)``, through the
+    file's memory map (nothing is copied; a header's fields and tags may run past
+    ``end``)."""
+    return scan(image.reader.mapping(), limit=end, start=start)

@@ -3,7 +3,7 @@
 ``--boot-protocol`` / ``boot-protocol`` name one (``multiboot1``, ``multiboot2``,
 ``pvh``, ``bootloader-api``, ``bios``) or ``none``; ``auto`` (the default) detects them
 from the image: a Multiboot 1 or 2 magic at an aligned offset in the loader's search
-window, or one with a zero checksum further into a ``PT_LOAD``; a Xen note of type 18
+window, or one with a zero checksum further into the file's loaded bytes; a Xen note of type 18
 or 19; a ``.bootloader-config`` section or ``__BOOTLOADER_CONFIG`` symbol (the
 rust-osdev ``bootloader`` crate, v0.11+); a boot sector (an ELF linked at 0x7c00 ending
 in ``55 AA``, see :mod:`kernlint.bootsector.elf`). An image may carry several (Xen has
@@ -12,6 +12,7 @@ Multiboot 1 and 2 headers and a PVH note).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -22,7 +23,9 @@ MULTIBOOT2 = "multiboot2"
 PVH = "pvh"
 BOOTLOADER_API = "bootloader-api"
 BIOS = "bios"
-#: The section and symbol the ``bootloader_api::entry_point!`` macro emits.
+#: The section and symbol the ``bootloader_api::entry_point!`` macro emits (the same
+#: as :mod:`kernlint.boot.bootloader_api`'s ``SECTION`` and ``SYMBOL``; spelled out
+#: here so that the rules can import the protocol names without the decoder).
 BOOTLOADER_CONFIG_SECTION = ".bootloader-config"
 BOOTLOADER_CONFIG_SYMBOL = "__BOOTLOADER_CONFIG"
 
@@ -43,13 +46,31 @@ def detect(headers: BootHeaders, is_boot_sector: bool = False) -> frozenset[str]
         found.add(BOOTLOADER_API)
     if is_boot_sector:
         found.add(BIOS)
-    if not found:
+    if (MULTIBOOT1 not in found or MULTIBOOT2 not in found) and (
+        not found or _names_a_header(image)
+    ):
+        # A valid header pushed past its window still says which protocol was meant,
+        # also beside a PVH note or the other protocol's header. The scan reads every
+        # loaded byte, so an image that already shows another protocol (Linux's PVH
+        # note) is scanned only when a section or symbol is named like a header.
         mb1, mb2 = headers.beyond_window
         if mb1:
             found.add(MULTIBOOT1)
         if mb2:
             found.add(MULTIBOOT2)
     return frozenset(found)
+
+
+#: Section and symbol names of Multiboot headers (`.multiboot`, `.mb2_header`,
+#: `multiboot_header`, `mboot`, `.boot.header`...).
+_HEADER_NAME = re.compile(rb"multiboot|mboot|mb[12]_?h|\bmb[12]\b|mbhdr|boot.?header", re.I)
+
+
+def _names_a_header(image) -> bool:
+    """Does a section or symbol name look like a Multiboot header's?"""
+    if any(_HEADER_NAME.search(s.name.encode()) for s in image.sections):
+        return True
+    return image.symbols.search_names(_HEADER_NAME)
 
 
 def resolve(requested: str | None, detected) -> frozenset[str]:

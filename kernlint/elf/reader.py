@@ -12,6 +12,7 @@ The file is opened read-only and never written.
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
@@ -63,12 +64,26 @@ class ElfReader:
         except OSError as exc:
             raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
         self._elf: Any = None
+        self._map: bytes | mmap.mmap | None = None
         self.header: ElfHeader | None = None
         self._sections: tuple[Section, ...] = ()
 
     def close(self) -> None:
-        """Close the underlying file."""
+        """Close the underlying file (and its memory map)."""
+        if isinstance(self._map, mmap.mmap):
+            self._map.close()
         self._stream.close()
+
+    def mapping(self) -> bytes | mmap.mmap:
+        """The whole file as a read-only memory map (bytes for an empty file, or where
+        mapping fails), made on first use: searching it copies nothing, so a scan of a
+        large image touches only the pages it reads."""
+        if self._map is None:
+            try:
+                self._map = mmap.mmap(self._stream.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):
+                self._map = self.read_bytes(0, self.size)
+        return self._map
 
     def read_bytes(self, offset: int, size: int) -> bytes:
         """``size`` bytes at file ``offset``; raises InputError when they run past EOF."""

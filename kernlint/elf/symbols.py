@@ -9,6 +9,7 @@ symbols a rule asks about.
 
 from __future__ import annotations
 
+import re
 import struct
 from collections import defaultdict
 from collections.abc import Iterator
@@ -118,6 +119,11 @@ class SymbolTable:
             for i, r in enumerate(self.records)
             if r[1] == address and r[0] and SHN_UNDEF < r[5] < SHN_LORESERVE
         ]
+
+    def search_names(self, pattern: re.Pattern[bytes]) -> bool:
+        """Does ``pattern`` match in the symbol string table (one regex search over the
+        table's bytes: no name is decoded)?"""
+        return pattern.search(self._strtab) is not None
 
     def named(self, name: str) -> list[Symbol]:
         """Every symbol called ``name`` (a static table may hold several locals). Finds

@@ -53,6 +53,7 @@ __all__ = [
     "Unavailable",
     "cache_dir",
     "extract_vmlinux",
+    "grub_boot_img",
     "grub_kernel_img",
     "grub_module",
     "grub_modules",
@@ -61,11 +62,13 @@ __all__ = [
     "linux_modules",
     "linux_vmlinux",
     "provenance",
+    "u_boot_qemu_elf",
     "xen_hypervisor",
 ]
 
 GRUB_PACKAGE = "grub-pc-bin"
 XEN_PACKAGE = "xen-hypervisor-4.17-amd64"
+U_BOOT_PACKAGE = "u-boot-qemu"
 LINUX_META_PACKAGE = "linux-image-amd64"
 
 #: GRUB i386-pc modules exercised by the tests (ELF32 ET_REL).
@@ -349,6 +352,51 @@ def grub_module(name: str) -> Path:
 def grub_modules(names: tuple[str, ...] = GRUB_MODULE_NAMES) -> list[Path]:
     """The GRUB modules in *names* (default: normal, multiboot2, linux, multiboot)."""
     return [grub_module(n) for n in names]
+
+
+def _build_grub_boot_img(tmp: Path) -> dict:
+    deb, meta = _download_deb(GRUB_PACKAGE, tmp / ".deb")
+    files = _extract_members(deb, lambda rel: rel == f"{_GRUB_DIR}/boot.img", tmp)
+    shutil.rmtree(tmp / ".deb")
+    if not files:
+        raise Unavailable(f"{deb.name} has no /{_GRUB_DIR}/boot.img")
+    meta["files"] = {"boot.img": files[0]}
+    return meta
+
+
+def grub_boot_img() -> Path:
+    """GRUB 2's i386-pc MBR boot code, ``/usr/lib/grub/i386-pc/boot.img``, from
+    ``grub-pc-bin``: a raw 512-byte sector ending in ``55 AA``, its code within the
+    first 440 bytes (``grub-install`` copies the disk's own signature and partition
+    table over bytes 440-509)."""
+    root, meta = _artifact("grub-boot-img", _build_grub_boot_img)
+    return root / meta["files"]["boot.img"]
+
+
+# ------------------------------------------------------------------------ U-Boot
+
+_U_BOOT_ELF = re.compile(r"usr/lib/u-boot/qemu-x86(?:_64)?/uboot\.elf")
+
+
+def _build_u_boot(tmp: Path) -> dict:
+    deb, meta = _download_deb(U_BOOT_PACKAGE, tmp / ".deb")
+    files = _extract_members(deb, _U_BOOT_ELF.fullmatch, tmp)
+    shutil.rmtree(tmp / ".deb")
+    if len(files) != 2:
+        raise Unavailable(f"{deb.name}: expected two qemu-x86*/uboot.elf, found {files}")
+    meta["files"] = {f.split("/")[-2]: f for f in files}
+    return meta
+
+
+def u_boot_qemu_elf(board: str = "qemu-x86") -> Path:
+    """U-Boot built for QEMU's x86 machine, ``/usr/lib/u-boot/BOARD/uboot.elf`` from
+    Debian's ``u-boot-qemu`` (2023.01 in bookworm), unchanged. ``qemu-x86`` is an
+    ELF32 that carries a Multiboot 1 header (so that ``qemu -kernel`` can start it);
+    ``qemu-x86_64`` is an ELF64 with no Multiboot header."""
+    root, meta = _artifact("u-boot-qemu", _build_u_boot)
+    if board not in meta["files"]:
+        raise Unavailable(f"{U_BOOT_PACKAGE} has no {board}/uboot.elf")
+    return root / meta["files"][board]
 
 
 # -------------------------------------------------------------------------- Xen

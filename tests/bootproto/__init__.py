@@ -1,0 +1,1 @@
+"""Tests of the boot-protocol decoders (kernlint/boot/) and their ground truth."""
