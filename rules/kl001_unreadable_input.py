@@ -35,11 +35,27 @@ from collections.abc import Iterator
 
 from kernlint.context import UNREADABLE, Context
 from kernlint.finding import Finding
+from kernlint.logpattern import LogPattern
 
 ID = "KL001"
 NAME = "unreadable-input"
 SEVERITY = "error"
 APPLIES_TO = frozenset({UNREADABLE})
+
+LOG_PATTERNS = (
+    # GRUB 2.06 `grub-core/kern/elf.c`, `loader/multiboot_elfxx.c` ("premature end of
+    # file %s", printed as "error: %s."); hand-typed from that source.
+    LogPattern(
+        "grub",
+        r"premature end of file (?P<output>.+?)\.?$",
+        "GRUB could not read as many bytes of {output} as its headers promise: the ELF"
+        " header, the program headers or a segment's bytes run past the end of the file."
+        " The file on the boot medium is truncated, or is not the linker's ELF output;"
+        " rebuild and copy it again, and run `kernlint check` on it: KL001 says what runs"
+        " past the end.",
+        "error: premature end of file /boot/kernel.elf.",
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

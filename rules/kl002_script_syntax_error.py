@@ -41,11 +41,76 @@ from collections.abc import Iterator
 
 from kernlint.context import SCRIPT, SCRIPT_INVALID, Context
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 ID = "KL002"
 NAME = "script-syntax-error"
 SEVERITY = "error"
 APPLIES_TO = frozenset({SCRIPT, SCRIPT_INVALID})
+
+LOG_PATTERNS = (
+    # GNU ld 2.40 (observed: `//` comment; an unclosed `{` gives line 0).
+    LogPattern(
+        "ld",
+        r"^syntax error$",
+        "GNU ld could not parse the linker script at {place}; it names the line where it"
+        " gave up, often just after the mistake (a missing `;` or `}}`, a `//` comment —"
+        " ld takes only `/* */` —, a command ld 2.40 does not know). `kernlint check` on"
+        " the script points at the first wrong token and says what ld expects there.",
+        "ld:syn.ld:4: syntax error",
+    ),
+    # GNU ld 2.40 (observed).
+    LogPattern(
+        "ld",
+        r"^EOF in comment$",
+        "A `/*` comment in the linker script is never closed, so GNU ld read to the end of"
+        " the file looking for `*/`. Close it; `kernlint check` on the script points at"
+        " where it starts.",
+        "ld: EOF in comment",
+    ),
+    # LLD 14 (observed).
+    LogPattern(
+        "lld",
+        r"^(?P<expected>.+) expected, but got (?P<got>.+)$",
+        "ld.lld could not parse the linker script at {place}: it expected {expected} and"
+        " found {got}. `kernlint check` on the script points at the token and says what"
+        " GNU ld expects there.",
+        "ld.lld: error: syn.ld:4: : expected, but got }",
+    ),
+    # LLD 14 (observed: an output section left open).
+    LogPattern(
+        "lld",
+        r"^unexpected EOF$",
+        "The linker script ends inside a command or block ({place}): a `}}` or `)` is"
+        " missing. `kernlint check` on the script shows where the block opens.",
+        "ld.lld: error: eof.ld:2: unexpected EOF",
+    ),
+    # LLD 14 (observed).
+    LogPattern(
+        "lld",
+        r"^unclosed (?P<what>comment in a linker script|quote)$",
+        "ld.lld found an unclosed {what} at {place}; close it."
+        " `kernlint check` on the script points at where it starts.",
+        "ld.lld: error: cm.ld:1: unclosed comment in a linker script",
+    ),
+    # LLD 14 (observed).
+    LogPattern(
+        "lld",
+        r"^unknown directive: (?P<token>.+)$",
+        "ld.lld does not know the command `{token}` at {place}: a misspelt keyword, a"
+        " command only GNU ld has, or text outside any block. `kernlint check` on the"
+        " script says what is expected there.",
+        "ld.lld: error: ud.ld:1: unknown directive: FOO",
+    ),
+    # LLD 14 (observed); `@` is KL212's (a template placeholder).
+    LogPattern(
+        "lld",
+        r"^malformed number: (?P<token>[^@].*)$",
+        "`{token}` at {place} is not a number ld.lld can read (hex needs `0x`, suffixes are"
+        " `K` and `M`). `kernlint check` on the script points at it.",
+        "ld.lld: error: mn.ld:1: malformed number: 0x1g",
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

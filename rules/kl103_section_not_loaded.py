@@ -40,11 +40,24 @@ from collections.abc import Iterator
 from kernlint.context import IMAGE, Context
 from kernlint.elf.facts import is_executable_file
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 ID = "KL103"
 NAME = "section-not-loaded"
 SEVERITY = "error"
 APPLIES_TO = frozenset({IMAGE})
+
+LOG_PATTERNS = (
+    # GNU ld 2.40 (observed: PHDRS giving a section only a PT_NOTE).
+    LogPattern(
+        "ld",
+        r"allocated section `(?P<section>[^']+)' not in segment",
+        "{section} is allocated (SHF_ALLOC) but the script's PHDRS put it in no PT_LOAD,"
+        " only in other segments (such as PT_NOTE), so no loader copies it into memory."
+        " Assign it to a PT_LOAD phdr in the script (`{section} : {{ ... }} :data`).",
+        "ld: nis.elf: warning: allocated section `.data' not in segment",
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

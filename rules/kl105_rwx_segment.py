@@ -42,11 +42,26 @@ from collections.abc import Iterator
 
 from kernlint.context import IMAGE, Context
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 ID = "KL105"
 NAME = "rwx-segment"
 SEVERITY = "warning"
 APPLIES_TO = frozenset({IMAGE})
+
+LOG_PATTERNS = (
+    # GNU ld 2.40 (observed; binutils >= 2.39, ld.lld prints nothing).
+    LogPattern(
+        "ld",
+        r"(?<!\S)(?P<output>\S+) has a LOAD segment with RWX permissions",
+        "GNU ld put code and writable data in one PT_LOAD of {output}, so the whole"
+        " segment is mapped readable, writable and executable. Give them separate"
+        " segments (`PHDRS {{ text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }}`) with"
+        " `. = ALIGN(4K);` between them; `--no-warn-rwx-segments` only hides the warning.",
+        "ld: warning: rwx_bfd.elf has a LOAD segment with RWX permissions",
+        related=("KL204", "KL205"),
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

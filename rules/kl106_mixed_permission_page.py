@@ -38,11 +38,29 @@ from collections.abc import Iterator
 from kernlint.context import IMAGE, Context
 from kernlint.elf.constants import p_flags_text
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 ID = "KL106"
 NAME = "mixed-permission-page"
 SEVERITY = "warning"
 APPLIES_TO = frozenset({IMAGE})
+
+LOG_PATTERNS = (
+    # Limine `common/lib/elf.c` (panic), printed after "PANIC: " (`common/lib/panic.s2.c`);
+    # hand-typed from that source.
+    LogPattern(
+        "limine",
+        r"elf: Attempted to load ELF file with PHDRs with different permissions sharing"
+        r" the same memory page\.",
+        "Limine refused the kernel: two PT_LOAD segments with different permissions touch"
+        " the same 4 KiB page, and a page has one set of permissions. Start each segment"
+        " on a page boundary in the script (`. = ALIGN(CONSTANT(MAXPAGESIZE));` before its"
+        " first section); KL106 on the image names the segments and the page.",
+        "PANIC: elf: Attempted to load ELF file with PHDRs with different permissions"
+        " sharing the same memory page.",
+        related=("KL205",),
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

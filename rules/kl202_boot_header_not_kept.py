@@ -71,11 +71,38 @@ from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.ldscript import ast
 from kernlint.ldscript.evaluate import anchor
+from kernlint.logpattern import LogPattern
 
 ID = "KL202"
 NAME = "boot-header-not-kept"
 SEVERITY = "warning"
 APPLIES_TO = frozenset({SCRIPT})
+
+_HEADER_NAME = (
+    r"[^')]*(?i:multiboot|(?<![a-z0-9])(?:mb2|mbhdr|boot_header)|\.note\.xen|limine_req"
+    r"|\.bootloader-config)[^')]*"
+)
+LOG_PATTERNS = (
+    # GNU ld 2.40, --gc-sections --print-gc-sections (observed); only for header names.
+    LogPattern(
+        "ld",
+        rf"removing unused section '(?P<section>{_HEADER_NAME})' in file '(?P<object>[^']+)'",
+        "`--gc-sections` removed {section} of {object} because nothing references it, but"
+        " it is the boot-protocol header, which the loader finds by its bytes, not through"
+        ' a reference: without it GRUB says "no multiboot header found". Keep it:'
+        " `KEEP(*({section}))` in the script.",
+        "ld: removing unused section '.multiboot_header' in file 'k.o'",
+    ),
+    # LLD 14, --gc-sections --print-gc-sections (observed; no "ld.lld:" prefix).
+    LogPattern(
+        "lld",
+        rf"removing unused section (?P<object>\S+?):\((?P<section>{_HEADER_NAME})\)",
+        "`--gc-sections` removed {section} of {object} because nothing references it, but"
+        " it is the boot-protocol header, which the loader finds by its bytes, not through"
+        " a reference. Keep it: `KEEP(*({section}))` in the script.",
+        "removing unused section k.o:(.multiboot_header)",
+    ),
+)
 
 #: Lower-case markers of boot-protocol header section names, with what they hold.
 HEADER_MARKERS = {

@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.ldscript import ast
+from kernlint.logpattern import LogPattern
 
 if TYPE_CHECKING:
     from kernlint.ldscript import LoadedScript
@@ -78,6 +79,29 @@ ID = "KL203"
 NAME = "missing-entry"
 SEVERITY = "warning"
 APPLIES_TO = frozenset({SCRIPT})
+
+LOG_PATTERNS = (
+    # GNU ld 2.40 (observed: ENTRY names a symbol no object defines).
+    LogPattern(
+        "ld",
+        r"cannot find entry symbol (?P<symbol>[^;\s]+); defaulting to (?P<address>[0-9a-fA-F]+)",
+        "No input defines the entry symbol `{symbol}`, so GNU ld set the entry point to"
+        " {address}, the start of `.text`: the loader jumps into whatever code is first."
+        " Name the real entry with `ENTRY(symbol)` in the script and check that an object"
+        " defines it as a global symbol (a typo, a missing object or a local label are the"
+        " usual causes).",
+        "ld: warning: cannot find entry symbol kmain; defaulting to 0000000000100000",
+    ),
+    # LLD 14 (observed).
+    LogPattern(
+        "lld",
+        r"cannot find entry symbol (?P<symbol>[^;\s]+); not setting start address",
+        "No input defines the entry symbol `{symbol}`, so ld.lld left the entry point at 0,"
+        " where no loader should jump. Name the real entry with `ENTRY(symbol)` in the"
+        " script and check that an object defines it as a global symbol.",
+        "ld.lld: warning: cannot find entry symbol _start; not setting start address",
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -78,11 +78,54 @@ from collections.abc import Iterator
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.ldscript.evaluate import MASK, anchor, references_dot, render
+from kernlint.logpattern import LogPattern
 
 ID = "KL206"
 NAME = "location-counter-backwards"
 SEVERITY = "error"
 APPLIES_TO = frozenset({SCRIPT})
+
+LOG_PATTERNS = (
+    # GNU ld 2.40 (observed: samples/kl206-location-counter-backwards; no colon after
+    # the line number).
+    LogPattern(
+        "ld",
+        r"cannot move location counter backwards \(from (?P<from>[0-9a-fA-F]+) to"
+        r" (?P<to>[0-9a-fA-F]+)\)",
+        "At {place} an assignment to `.` inside an output section would take it back"
+        " {distance} bytes, from {from} to {to}, and `.` only moves forward there. The"
+        " offsets are out of order, or what precedes the assignment outgrew the room left"
+        " for it (code past 0x1be or 0x1fe in a boot sector): reorder them or shrink what"
+        ' comes first, and guard budgets with `ASSERT(. <= limit, "...")`.',
+        "ld:bad-step-back.ld:20 cannot move location counter backwards (from 00007e00 to 00007dfe)",
+    ),
+    # LLD 14 (observed: samples/kl206-location-counter-backwards).
+    LogPattern(
+        "lld",
+        r"unable to move location counter backward for: (?P<section>\S+)",
+        "At {place} an assignment to `.` in {section} would move it backwards, and ld.lld"
+        " stops. ld.lld reads `. = expr` inside a section as an absolute address where GNU"
+        " ld reads an offset from the section start (KL211), so an absolute-looking value"
+        " fails here though GNU ld takes it; otherwise reorder the offsets or shrink what"
+        " comes first.",
+        "ld.lld: error: bad-swapped-offsets.ld:20: unable to move location counter"
+        " backward for: .boot",
+        related=("KL211",),
+    ),
+    # rust-lld of rustc 1.95 (LLVM 20; observed on the same sample script).
+    LogPattern(
+        "lld",
+        r"unable to move location counter \((?P<from>0x[0-9a-fA-F]+)\) backward to"
+        r" (?P<to>0x[0-9a-fA-F]+) for section '(?P<section>[^']+)'",
+        "At {place} an assignment to `.` in {section} would take it back {distance} bytes,"
+        " from {from} to {to}, and ld.lld stops. ld.lld reads `. = expr` inside a section as"
+        " an absolute address where GNU ld reads an offset (KL211); otherwise the offsets"
+        " are out of order or what precedes them outgrew its room: reorder or shrink.",
+        "rust-lld: error: bad-step-back.ld:20: unable to move location counter (0x7e00)"
+        " backward to 0x7dfe for section '.boot'",
+        related=("KL211",),
+    ),
+)
 
 
 def _statement(node) -> str:

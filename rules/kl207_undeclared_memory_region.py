@@ -71,11 +71,33 @@ from collections.abc import Iterator
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.ldscript import ast
+from kernlint.logpattern import LogPattern
 
 ID = "KL207"
 NAME = "undeclared-memory-region"
 SEVERITY = "error"
 APPLIES_TO = frozenset({SCRIPT})
+
+LOG_PATTERNS = (
+    # GNU ld 2.40 (observed; only a warning: the section lands outside every region).
+    LogPattern(
+        "ld",
+        r"memory region `(?P<region>[^']+)' not declared",
+        "The script assigns a section to region `{region}` at {place}, but MEMORY does not"
+        " declare it: GNU ld only warns and places the section outside every region,"
+        " ld.lld refuses. Declare the region in MEMORY or correct the name.",
+        "ld:und.ld:2: warning: memory region `FLASH' not declared",
+    ),
+    # LLD 14 (observed).
+    LogPattern(
+        "lld",
+        r"memory region '(?P<region>[^']+)' not declared",
+        "The script assigns a section to region `{region}`, which MEMORY does not declare."
+        " Declare it in MEMORY or correct the name (`kernlint check` on the script suggests"
+        " the nearest declared one).",
+        "ld.lld: error: memory region 'FLASH' not declared",
+    ),
+)
 
 
 def _offset(text: str, line: int, column: int) -> int:

@@ -69,11 +69,34 @@ from collections.abc import Iterator
 
 from kernlint.context import SCRIPT, SCRIPT_INVALID, Context
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 ID = "KL212"
 NAME = "unpreprocessed-script"
 SEVERITY = "error"
 APPLIES_TO = frozenset({SCRIPT, SCRIPT_INVALID})
+
+LOG_PATTERNS = (
+    # GNU ld 2.40 (observed: a meson `@VAR@` placeholder left in the script).
+    LogPattern(
+        "ld",
+        r"ignoring invalid character `(?P<char>[^']+)' in (?P<context>\w+)",
+        "GNU ld met `{char}` at {place}, a character no linker-script token holds, and"
+        " skipped it: the script still holds a template placeholder (`@VAR@` of meson or"
+        " autoconf) or text a preprocessor should have replaced. Generate the script first"
+        " (meson `configure_file`, `cpp -P`) and link the result.",
+        "ld:at.ld:2: ignoring invalid character `@' in expression",
+    ),
+    # LLD 14 (observed, same script).
+    LogPattern(
+        "lld",
+        r"malformed number: (?P<token>@\S*)",
+        "ld.lld met `{token}` at {place}: the script still holds a template placeholder"
+        " (`@VAR@`) that was meant to be replaced before linking. Generate the script"
+        " first (meson `configure_file`, `cpp -P`) and link the result.",
+        "ld.lld: error: at.ld:2: malformed number: @",
+    ),
+)
 
 _CONDITIONAL = ("if", "ifdef", "ifndef", "elif", "elifdef", "elifndef", "else", "endif")
 _DIRECTIVE = re.compile(

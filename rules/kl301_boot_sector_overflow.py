@@ -58,6 +58,7 @@ from typing import TYPE_CHECKING
 
 from kernlint.context import BOOT_SECTOR, IMAGE, Context
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 if TYPE_CHECKING:
     from kernlint.bootsector import BootSector
@@ -66,6 +67,19 @@ ID = "KL301"
 NAME = "boot-sector-overflow"
 SEVERITY = "error"
 APPLIES_TO = frozenset({BOOT_SECTOR, IMAGE})
+
+LOG_PATTERNS = (
+    # NASM 2.16.01 (observed: `times 510-($-$$)` after 522 bytes of code).
+    LogPattern(
+        "nasm",
+        r"TIMES value (?P<times>-\d+) is negative",
+        "The `times N-($-$$)` padding at {place} came out at {times}: the code and data"
+        " before it are {over} bytes longer than the N bytes it pads to, so NASM stops. In"
+        " a boot sector N is the budget (446 before an MBR partition table, 510 before the"
+        " signature): shrink the code or move work to a second stage loaded from disk.",
+        "bs.asm:3: error: TIMES value -12 is negative",
+    ),
+)
 
 _FIX = (
     "shrink the boot code (shorter messages, move work to a second stage loaded from"

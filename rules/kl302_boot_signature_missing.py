@@ -45,11 +45,27 @@ from collections.abc import Iterator
 
 from kernlint.context import BOOT_SECTOR, IMAGE, Context
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 ID = "KL302"
 NAME = "boot-signature-missing"
 SEVERITY = "error"
 APPLIES_TO = frozenset({BOOT_SECTOR, IMAGE})
+
+LOG_PATTERNS = (
+    # SeaBIOS in QEMU 7.2 (observed on its debug console: a disk whose first sector
+    # lacks 55 AA).
+    LogPattern(
+        "seabios",
+        r"^Boot failed: not a bootable disk$",
+        "The BIOS read the disk's first sector, found no `55 AA` at bytes 510-511 and"
+        " skipped it. End the sector with the signature (`times 510-($-$$) db 0` then"
+        " `dw 0xAA55` in NASM, `.signature 0x7c00 + 510 : {{ SHORT(0xaa55) }}` in a linker"
+        " script), and check that the image written to the disk is that 512-byte sector"
+        " (`objcopy -O binary` of an ELF).",
+        "Boot failed: not a bootable disk",
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

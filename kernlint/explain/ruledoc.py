@@ -1,0 +1,58 @@
+"""``kernlint explain RULE``: a rule's documentation, for a terminal or as JSON.
+
+The documentation is the rule module's docstring, in Markdown with the headings
+*What it does*, *Why is this bad?*, *Example*, *Use instead*, *References* (ruff's
+template, STYLE.md). Plain output is the Markdown itself; with colour, headings are
+bold, fenced code is cyan and its fences are dropped, inline `code` is cyan. Both end
+with the log messages the rule explains (its ``LOG_PATTERNS`` samples).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import click
+
+_INLINE_CODE = re.compile(r"`([^`\n]+)`")
+
+
+def render_rule(rule, *, color: bool = False) -> str:
+    """``KL101 code-not-allocated (error)``, a blank line, the documentation, and the
+    messages it explains; ANSI styles when ``color``."""
+    title = f"{rule.id} {rule.name} ({rule.severity})"
+    body = rule.doc.strip()
+    samples = [p.sample for p in getattr(rule.module, "LOG_PATTERNS", ())]
+    if samples:
+        body += "\n\n## Log messages it explains\n" + "\n".join(f"- `{s}`" for s in samples)
+    if not color:
+        return f"{title}\n\n{body}\n"
+    out = [click.style(title, bold=True), ""]
+    fenced = False
+    for line in body.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced
+            continue
+        if fenced:
+            out.append(click.style(f"    {line}", fg="cyan"))
+        elif line.startswith("## "):
+            out.append(click.style(line[3:], bold=True, underline=True))
+        else:
+            out.append(_INLINE_CODE.sub(lambda m: click.style(m[1], fg="cyan"), line))
+    return "\n".join(out) + "\n"
+
+
+def rule_json(rule) -> str:
+    """The rule as in ``kernlint rules --format json``, with its ``doc`` and the
+    ``log_messages`` (samples) it explains."""
+    doc: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule.name,
+        "severity": rule.severity,
+        "summary": rule.summary,
+        "applies_to": sorted(rule.applies_to),
+        "doc": rule.doc.strip(),
+        "log_messages": [p.sample for p in getattr(rule.module, "LOG_PATTERNS", ())],
+    }
+    return json.dumps(doc, indent=2) + "\n"
