@@ -96,6 +96,14 @@ def cli() -> None:
     help="An object file the images were linked from (repeat the option for several);"
     " rules that need relocations read them (KL406).",
 )
+@click.option(
+    "--script",
+    "script_path",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="The linker script: linted, and with --objects and no image laid out as GNU ld"
+    " would link them (KL209, KL210).",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -111,6 +119,7 @@ def check(
     boot_sector_layout: str | None,
     boot_protocol: str | None,
     objects: tuple[str, ...],
+    script_path: str | None,
 ) -> None:
     """Lint ELF images, object files and sources (files or directories); with no
     paths, the targets of the configuration."""
@@ -134,6 +143,8 @@ def check(
             boot_protocols=() if boot_protocol else config.boot_protocols,
             objects=tuple(objects),
         )
+    if script_path and script_path not in paths:
+        paths = (*paths, script_path)
     paths = paths or tuple(config.target_paths())
     if not paths:
         _fail(
@@ -211,16 +222,64 @@ def rules_cmd(fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("rule")
-def explain(rule: str) -> None:
-    """Print a rule's documentation (by id or name)."""
+@click.argument("target", metavar="RULE|LOG|-")
+@click.option(
+    "--artifacts",
+    "-a",
+    multiple=True,
+    type=click.Path(),
+    metavar="PATH",
+    help="Build outputs to point at the culprit in: ELF images, objects, linker scripts,"
+    " boot sectors or a build directory (repeatable).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def explain(target: str, artifacts: tuple[str, ...], fmt: str) -> None:
+    """Print a rule's documentation (RULE: id or name), or explain the lines of a build
+    or boot log (LOG: a file, or - for stdin) that a rule knows. Colour on a terminal
+    unless NO_COLOR is set."""
     from kernlint.engine import find_rule
 
-    found = find_rule(rule)
-    if found is None:
-        _fail(f"unknown rule {rule!r} (see `kernlint rules`)")
-    click.echo(f"{found.id} {found.name} ({found.severity})\n")
-    click.echo(found.doc.strip())
+    color = not os.environ.get("NO_COLOR") and not click.utils.should_strip_ansi(sys.stdout)
+    rule = find_rule(target) if target != "-" and not os.path.isfile(target) else None
+    if rule is not None:
+        from kernlint.explain.ruledoc import render_rule, rule_json
+
+        if artifacts:
+            _fail("--artifacts goes with a log, not with a rule")
+        if fmt == "json":
+            click.echo(rule_json(rule), nl=False)
+        else:
+            click.echo(render_rule(rule, color=color), nl=False, color=color)
+        return
+    if target != "-" and not os.path.exists(target):
+        _fail(f"{target}: no such rule (see `kernlint rules`) or log file")
+    for path in artifacts:
+        if not os.path.exists(path):
+            _fail(f"--artifacts {path}: no such file or directory")
+    from kernlint.config import load_config
+    from kernlint.explain import explain_log
+    from kernlint.explain.render import render_json, render_text
+
+    try:
+        config = load_config()
+    except UsageError as exc:
+        _fail(str(exc))
+    try:
+        if target == "-":
+            result = explain_log(sys.stdin.buffer, "-", artifacts, config)
+        else:
+            with open(target, "rb") as stream:
+                result = explain_log(stream, target, artifacts, config)
+    except OSError as exc:
+        _fail(f"{target}: cannot read: {exc.strerror or exc}")
+    if fmt == "json":
+        click.echo(render_json(result), nl=False)
+    else:
+        click.echo(render_text(result, color=color), nl=False, color=color)
+    for f in result.pinpoint.unreadable:
+        click.echo(f"kernlint: warning: --artifacts {f.path}: {f.message}", err=True)
 
 
 @cli.command()
@@ -244,6 +303,67 @@ def graph(path: str, fmt: str, output: str | None) -> None:
             f.write(text)
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("objects", nargs=-1, required=True, type=click.Path())
+@click.option("--script", "-T", "script", required=True, type=click.Path(), help="Linker script.")
+@click.option("-L", "search_dirs", multiple=True, metavar="DIR", help="INCLUDE search folder.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--gc-sections", is_flag=True, help="Model ld --gc-sections.")
+@click.option("--entry", "-e", default=None, help="Entry symbol (ld -e); default: ENTRY().")
+@click.option("--undefined", "-u", multiple=True, metavar="SYM", help="ld -u: a gc root.")
+@click.option(
+    "--separate-code/--no-separate-code",
+    default=True,
+    show_default=True,
+    help="ld -z separate-code (GNU ld 2.40's default on x86-64 Linux).",
+)
+@click.option("--max-page-size", default="0x1000", show_default=True, help="ld -z max-page-size.")
+@click.option("--no-check-sections", is_flag=True, help="ld --no-check-sections.")
+def layout(
+    objects: tuple[str, ...],
+    script: str,
+    search_dirs: tuple[str, ...],
+    fmt: str,
+    gc_sections: bool,
+    entry: str | None,
+    undefined: tuple[str, ...],
+    separate_code: bool,
+    max_page_size: str,
+    no_check_sections: bool,
+) -> None:
+    """Compute the layout GNU ld 2.40 gives OBJECTS (ET_REL) linked with the script:
+    output sections, program headers, script symbols, orphans, discards."""
+    from kernlint.layout import lay_out_files
+    from kernlint.layout.model import Options
+    from kernlint.layout.render import to_json, to_text
+    from kernlint.ldscript import ScriptSyntaxError
+
+    try:
+        page = int(max_page_size, 0)
+    except ValueError:
+        _fail(f"--max-page-size {max_page_size!r} is not a number")
+    options = Options(
+        max_page_size=page,
+        common_page_size=page,
+        separate_code=separate_code,
+        gc_sections=gc_sections,
+        entry=entry,
+        undefined=undefined,
+        check_sections=not no_check_sections,
+    )
+    try:
+        result = lay_out_files(script, list(objects), search_dirs, options)
+    except ScriptSyntaxError as exc:
+        _fail(str(exc))
+    except InputError as exc:
+        _fail(f"{exc.path}: {exc.message}")
+    except OSError as exc:
+        _fail(f"{exc.filename or script}: {exc.strerror or exc}")
+    click.echo((to_json if fmt == "json" else to_text)(result), nl=False)
 
 
 def main() -> None:

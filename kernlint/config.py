@@ -19,7 +19,8 @@ Keys (DESIGN.md, "Configuration")::
     [[target]]                  # what `kernlint check` with no paths lints
     image = "build/kernel.elf"
     script = "src/linker.ld"    # linted too (cross-checks with the image come later)
-    objects = ["build/boot.o"]  # the objects it was linked from (KL406)
+    objects = ["build/boot.o"]  # the objects it was linked from (KL406); with `script`,
+                                # the script is laid out with them (KL209, KL210)
     boot-sector-layout = "mbr"  # this image is a boot sector with this layout
     boot-protocol = "multiboot2"  # the protocol this image is loaded with (KL4)
 
@@ -276,9 +277,12 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
             raise fail(f"target[{i}].objects", "must be a list of paths")
         targets.extend(objects)
         if objects:
-            target_objects.append(
-                (image, tuple(os.path.abspath(os.path.join(file.parent, o)) for o in objects))
-            )
+            absolute = tuple(os.path.abspath(os.path.join(file.parent, o)) for o in objects)
+            target_objects.append((image, absolute))
+            if "script" in t:
+                # The script is laid out with the target's objects (kernlint.layout).
+                script = os.path.abspath(os.path.join(file.parent, t["script"]))
+                target_objects.append((script, absolute))
     return Config(
         page_size=page,
         select=select,

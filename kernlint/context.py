@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from kernlint.boot.headers import BootHeaders
     from kernlint.bootsector import BootSector
     from kernlint.elf.model import Image
+    from kernlint.layout.model import Layout
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
     from kernlint.ldscript.evaluate import Trace
     from kernlint.source import Source
@@ -116,6 +117,28 @@ class Context:
 
         assert self.script is not None
         return trace(self.script, page_size=self.config.page_size)
+
+    @cached_property
+    def layout(self) -> Layout | None:
+        """The layout GNU ld 2.40 would give the script's objects (``--objects``, the
+        target's ``objects``, else the files its ``INPUT`` commands name), computed
+        before linking by
+        :mod:`kernlint.layout`; None for anything but a script with objects. Imports
+        the layout package (and the ELF reader) only when a rule asks."""
+        if self.script is None:
+            return None
+        paths, names = list(self.object_paths), None
+        if not paths:
+            from kernlint.layout.objects import script_input_names
+
+            found = script_input_names(self.script)
+            paths, names = [p for p, _ in found], [n for _, n in found]
+        if not paths:
+            return None
+        from kernlint.layout.engine import layout
+        from kernlint.layout.objects import read_objects
+
+        return layout(self.script, read_objects(paths, names))
 
     @cached_property
     def graph(self) -> networkx.MultiDiGraph:

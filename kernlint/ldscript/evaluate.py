@@ -116,7 +116,13 @@ class Env:
     output sections, the offset from the section's start inside), ``None`` when
     unknown; ``starts`` the known start addresses of output sections (the current
     one included, when known); ``symbols`` the values the script assigned so far
-    (``None``: assigned, value unknown); ``regions`` the ``MEMORY`` regions."""
+    (``None``: assigned, value unknown); ``regions`` the ``MEMORY`` regions.
+
+    A layout (:mod:`kernlint.layout`) knows more and fills the rest: ``sizes``,
+    ``loads`` and ``alignments`` of output sections (``SIZEOF``, ``LOADADDR``,
+    ``ALIGNOF``), ``headers_size`` (``SIZEOF_HEADERS``), and ``complete``: the symbol
+    table is the whole link's, so ``DEFINED`` of a name not in it is 0, ``ADDR`` of
+    the current section is its start, and ``SEGMENT_START`` is its default."""
 
     section: str | None = None
     dot: int | None = None
@@ -124,6 +130,11 @@ class Env:
     symbols: Mapping[str, Value | None] = field(default_factory=dict)
     regions: Mapping[str, Region] = field(default_factory=dict)
     page_size: int = DEFAULT_PAGE_SIZE
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    loads: Mapping[str, int] = field(default_factory=dict)
+    alignments: Mapping[str, int] = field(default_factory=dict)
+    headers_size: int | None = None
+    complete: bool = False
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -433,7 +444,20 @@ def _call(call: ast.Call, env: Env) -> Value | None:
         return None
     if fn == "DEFINED" and len(args) == 1:
         name = _name(args[0])
-        return Value(1) if name is not None and name in env.symbols else None
+        if name is not None and name in env.symbols:
+            return Value(1)
+        return Value(0) if env.complete else None
+    if fn in ("SIZEOF", "ALIGNOF") and len(args) == 1:
+        known = (env.sizes if fn == "SIZEOF" else env.alignments).get(_name(args[0]) or "")
+        return None if known is None else Value(known & MASK)
+    if fn == "LOADADDR" and len(args) == 1:
+        load = env.loads.get(_name(args[0]) or "")
+        return None if load is None else Value(load & MASK, ABS)
+    if fn == "SIZEOF_HEADERS" and not args:
+        return None if env.headers_size is None else Value(env.headers_size)
+    if fn == "SEGMENT_START" and len(args) == 2 and env.complete:
+        default = _eval(args[1], env)
+        return None if default is None else _make_abs(default, env)
     if fn in ("ORIGIN", "LENGTH") and len(args) == 1:
         region = env.regions.get(_name(args[0]) or "")
         if region is None:
@@ -443,11 +467,13 @@ def _call(call: ast.Call, env: Env) -> Value | None:
         return None if region.origin is None else _rel_from_abs(region.origin, env)
     if fn == "ADDR" and len(args) == 1:
         name = _name(args[0])
-        if name is None or name == env.section or name not in env.starts:
+        if name is None or name not in env.starts or (name == env.section and not env.complete):
             return None  # ld: ADDR of the section being laid out is not yet known
         return Value(0, name)
     if fn == "DATA_SEGMENT_END" and len(args) == 1:
         return _eval(args[0], env)
+    if fn == "ASSERT" and args and env.complete:
+        return _eval(args[0], env)  # ``. = ASSERT(x, msg)``: the value of x
     return None
 
 

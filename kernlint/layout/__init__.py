@@ -1,0 +1,35 @@
+"""The layout model: from a linker script and ET_REL objects to the layout GNU ld 2.40
+would produce (output sections with VMA, LMA, size and flags, the input sections in
+each, program headers, script symbols, discarded sections, orphans), before linking.
+
+``layout(loaded, objects, options)`` (:mod:`.engine`) is the entry point;
+``read_objects`` (:mod:`.objects`) reads the objects; ``lay_out_files`` does both from
+paths. Imports networkx (``--gc-sections``) and numpy (relocations) only on use.
+See README.md in this folder for what is modelled and the known differences.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kernlint.layout.model import Layout, Options
+
+
+def lay_out_files(
+    script: str,
+    objects: list[str],
+    search_dirs: list[str] | tuple[str, ...] = (),
+    options: Options | None = None,
+) -> Layout:
+    """Parse ``script`` (INCLUDEs looked up in ``search_dirs``), read ``objects`` and
+    lay them out. Raises ``ScriptSyntaxError``, ``OSError`` or ``InputError``."""
+    from kernlint.layout.engine import layout
+    from kernlint.layout.objects import read_objects
+    from kernlint.ldscript import load_script
+
+    loaded = load_script(script, search_dirs)
+    return layout(loaded, read_objects(list(objects)), options)
+
+
+__all__ = ["lay_out_files"]

@@ -1,0 +1,1324 @@
+"""From a linker script and ET_REL objects to the layout GNU ld 2.40 produces.
+
+The steps are ld's own (``ldlang.c`` ``lang_process``), each citing the ld manual
+node that documents it:
+
+1. **Statements.** The script's ``SECTIONS`` (INCLUDEs resolved) become one list of
+   output section statements, assignments and ``ASSERT``s, in script order.
+2. **Garbage collection** (``--gc-sections``, manual "Options"; :mod:`.gc`) before
+   mapping, as in ld: roots are the entry symbol, ``-u`` symbols and every section a
+   ``KEEP`` pattern matches ("Input Section and Garbage Collection").
+3. **Mapping** ("Input Section Basics"): each input section goes to the first input
+   section description, in script order, that matches it (:mod:`.match`);
+   ``/DISCARD/`` drops it ("Output Section Discarding").
+4. **Orphans** ("Orphan Sections"; ``ldelf_place_orphan``, ``lang_insert_orphan``):
+   an unmatched section joins an output section of its own name, else gets a new
+   output section after the one named ``.text``/``.rodata``/``.data``/``.bss`` for
+   its kind, else after the last output section with the same flags; it inherits
+   that section's regions and program headers.
+5. **Empty sections** ("Output Section Discarding"): an output section without
+   contents, data statements or assignments to ``.`` is not created.
+6. **Sizing** (``lang_size_sections_1``): the location counter at top level is an
+   address and inside an output section an offset ("The Location Counter"); a
+   section without an address starts at its region's next free address (the
+   location counter when there is no ``MEMORY``, "Output Section Address"), aligned
+   to its largest input alignment and ``ALIGN``; one with an address starts there,
+   aligned only by ``ALIGN`` ("Forced Output Alignment"); input sections are aligned
+   to ``sh_addralign`` or ``SUBALIGN``; the LMA is ``AT()``, else the ``AT>`` region's
+   next address, else it keeps the previous section's LMA-VMA offset ("Output
+   Section LMA"). Expressions are evaluated by :mod:`kernlint.ldscript.evaluate`
+   with the section-relative semantics of "The Section of an Expression". Sizing is
+   repeated until addresses are stable (forward references, ``SIZEOF_HEADERS``).
+7. **Program headers** (:mod:`.segments`): ``PHDRS`` ("PHDRS Command"), else bfd's
+   default mapping.
+
+What is not modelled is reported as :class:`~.model.Unsupported`, never guessed:
+``OVERLAY``, ``INSERT``, ``ONLY_IF_RO/RW``, ``DATA_SEGMENT_*``, ``NOLOAD``-style
+types other than ``NOLOAD``/``INFO``, archives, ``.eh_frame`` editing,
+``.note.gnu.property`` merging, relaxation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import ChainMap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from kernlint.layout.match import Matcher, ordered
+from kernlint.layout.model import (
+    SEC_ALLOC,
+    SEC_CODE,
+    SEC_DEBUGGING,
+    SEC_HAS_CONTENTS,
+    SEC_LOAD,
+    SEC_READONLY,
+    SEC_SMALL_DATA,
+    SEC_THREAD_LOCAL,
+    SHF_ALLOC,
+    SHF_EXECINSTR,
+    SHF_TLS,
+    SHF_WRITE,
+    SHT_NOBITS,
+    AssertResult,
+    InputSection,
+    Layout,
+    Options,
+    Orphan,
+    OutputSection,
+    Placed,
+    Unsupported,
+)
+from kernlint.layout.objects import SHN_ABS, SHN_COMMON, SHN_LORESERVE, SHN_UNDEF, ObjectFile
+from kernlint.ldscript import ast
+from kernlint.ldscript.evaluate import (
+    ABS,
+    MASK,
+    NUMBER,
+    Env,
+    Region,
+    Value,
+    address_of,
+    evaluate,
+    memory_regions,
+    render,
+)
+
+DEFAULT_REGION = "*default*"
+MAX_PASSES = 6
+SHT_PROGBITS = 1
+SHT_NOTE = 7
+
+
+def _where(node: ast.Node | None) -> str:
+    return str(node.span) if node is not None else "<orphan>"
+
+
+# ----------------------------------------------------------------------------- statements
+
+
+@dataclass(eq=False)
+class Wild:
+    """An input section description and the sections it took."""
+
+    node: ast.InputSectionDescription
+    matcher: Matcher
+    sections: list[InputSection] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class OS:
+    """An output section statement (ld's ``lang_output_section_statement_type``)."""
+
+    name: str
+    node: ast.OutputSection | None
+    children: list = field(default_factory=list)
+    orphan: bool = False
+    region: str | None = None
+    lma_region: str | None = None
+    phdrs: tuple[str, ...] = ()
+    # mapping results
+    has_bfd: bool = False  # ld created a BFD section for it
+    bfd_flags: int = 0
+    sh_type: int = 0
+    has_input: bool = False
+    keep: bool = False  # SEC_KEEP: an assignment to `.` inside
+    update_dot: bool = False  # a symbol assignment inside
+    ignored: bool = False
+    removed: bool = False  # empty: not written to the output
+    zero_address: bool = False  # a non-allocated orphan: ld gives it address 0
+    # sizing results
+    vma: int = 0
+    lma: int = 0
+    size: int = 0
+    align: int = 1
+    placed: list[Placed] = field(default_factory=list)
+
+    @property
+    def address(self):
+        return None if self.node is None else self.node.address
+
+    @property
+    def type_kind(self) -> str | None:
+        if self.node is None or self.node.type is None:
+            return None
+        return self.node.type.kind
+
+
+@dataclass(eq=False)
+class Stmt:
+    """A top-level assignment or ASSERT (``kind`` ``assign``/``assert``)."""
+
+    kind: str
+    node: ast.Node
+
+
+class _Unsupported(Exception):
+    pass
+
+
+# ----------------------------------------------------------------------------- layout
+
+
+class _Layouter:
+    def __init__(self, loaded, objects: list[ObjectFile], options: Options) -> None:
+        self.loaded = loaded
+        self.objects = objects
+        self.options = options
+        self.unsupported: list[Unsupported] = []
+        self.errors: list[str] = []
+        self.top = list(loaded.statements())
+        self.ei_class = objects[0].ei_class if objects else 64
+        if options.machine == "elf_i386":
+            self.ei_class = 32
+        elif options.machine == "elf_x86_64":
+            self.ei_class = 64
+        self.page = options.max_page_size
+        self.regions: dict[str, Region] = memory_regions(self.top, Env(page_size=self.page))
+        self.region_attrs: dict[str, tuple[int, int]] = {}
+        self.aliases: dict[str, str] = {}
+        self.phdrs_node: ast.Phdrs | None = None
+        self.entry: str | None = options.entry
+        self.stmts: list = []
+        self.discarded: list[tuple[InputSection, str]] = []
+        self.orphans: list[Orphan] = []
+        self.extern: list[str] = []
+        self.script_refs: set[str] = set()
+        self.provided: set[str] = set()
+        self.load_phdrs = False
+        self.segment_errors: list[str] = []
+
+    # -- helpers
+
+    def unsupported_at(self, construct: str, node: ast.Node | None, detail: str) -> None:
+        self.unsupported.append(Unsupported(construct, _where(node), detail))
+
+    def region_name(self, name: str | None) -> str | None:
+        if name is None:
+            return None
+        return self.aliases.get(name, name)
+
+    # -- 1. statements
+
+    def collect(self) -> None:
+        for statement in self.top:
+            if isinstance(statement, ast.Sections):
+                for inner in self.loaded.statements(statement.statements):
+                    self.sections_statement(inner)
+            elif isinstance(statement, ast.Assignment):
+                self.stmts.append(Stmt("assign", statement))
+            elif isinstance(statement, ast.Assert):
+                self.stmts.append(Stmt("assert", statement))
+            elif isinstance(statement, ast.Entry):
+                if self.options.entry is None:
+                    self.entry = statement.symbol
+            elif isinstance(statement, ast.Phdrs):
+                self.phdrs_node = statement
+            elif isinstance(statement, ast.Memory):
+                for region in statement.regions:
+                    if isinstance(region, ast.MemoryRegion):
+                        self.region_attrs.setdefault(region.name, _attributes(region.attributes))
+                        r = self.regions.get(region.name)
+                        if r is None or r.origin is None or r.length is None:
+                            self.unsupported_at(
+                                "MEMORY", region, f"region {region.name}: non-constant"
+                            )
+            elif isinstance(statement, ast.RegionAlias):
+                self.aliases[statement.alias] = statement.region
+            elif isinstance(statement, ast.Extern):
+                self.extern.extend(statement.symbols)
+            elif isinstance(statement, ast.Insert):
+                self.unsupported_at("INSERT", statement, "INSERT scripts are not modelled")
+            elif isinstance(statement, ast.Input | ast.Group) and not self.objects:
+                self.unsupported_at(
+                    type(statement).__name__.upper(),
+                    statement,
+                    "the files it names were not found next to the script",
+                )
+        for name in list(self.aliases):
+            self.aliases[name] = self.aliases.get(self.aliases[name], self.aliases[name])
+        for node in self.loaded.walk():
+            if isinstance(node, ast.Symbol):
+                self.script_refs.add(node.name)
+            elif isinstance(node, ast.Call) and node.function in ("DATA_SEGMENT_ALIGN",):
+                self.unsupported_at(node.function, node, "the data segment is not modelled")
+            elif isinstance(node, ast.Call) and node.function == "SIZEOF_HEADERS":
+                self.load_phdrs = True  # ldexp.c: link_info.load_phdrs = 1
+            elif isinstance(node, ast.Call) and node.function == "NEXT":
+                self.unsupported_at("NEXT", node, "NEXT() is not modelled")
+
+    def sections_statement(self, node: ast.Node) -> None:
+        if isinstance(node, ast.OutputSection):
+            os = OS(
+                node.name,
+                node,
+                region=self.region_name(node.region),
+                lma_region=self.region_name(node.lma_region),
+                phdrs=node.phdrs,
+            )
+            for child in self.loaded.statements(node.statements):
+                if isinstance(child, ast.InputSectionDescription):
+                    os.children.append(Wild(child, Matcher(child)))
+                elif isinstance(child, ast.Assignment | ast.Data | ast.Assert):
+                    os.children.append(child)
+                elif isinstance(child, ast.Constructors | ast.CreateObjectSymbols | ast.Fill):
+                    pass
+            kind = os.type_kind
+            if node.constraint is not None:
+                self.unsupported_at(
+                    node.constraint, node, f"{node.name}: constraints are not modelled"
+                )
+            if kind not in (None, "NOLOAD", "INFO", "COPY", "DSECT", "READONLY"):
+                self.unsupported_at(f"({kind})", node, f"{node.name}: section type not modelled")
+            if node.at is not None and node.lma_region is not None:
+                self.errors.append(
+                    f"{node.span.file}:{node.span.line}: section has both a load address"
+                    " and a load region"
+                )
+            self.stmts.append(os)
+        elif isinstance(node, ast.Overlay):
+            self.unsupported_at("OVERLAY", node, "overlays are not modelled")
+        elif isinstance(node, ast.Assignment):
+            self.stmts.append(Stmt("assign", node))
+        elif isinstance(node, ast.Assert):
+            self.stmts.append(Stmt("assert", node))
+        elif isinstance(node, ast.Entry) and self.options.entry is None:
+            self.entry = node.symbol
+
+    def output_sections(self) -> Iterable[OS]:
+        return (s for s in self.stmts if isinstance(s, OS))
+
+    # -- 2-4. mapping
+
+    def all_sections(self) -> list[InputSection]:
+        return [s for obj in self.objects for s in obj.sections]
+
+    def file_order(self) -> list[ObjectFile]:
+        """Input files in ld's order: a file the script names without wildcards
+        (``b.o(.text)``) gets its input statement when the script is read, before
+        the command line's files (checked with ld 2.40, ``-T`` first)."""
+        named: list[str] = []
+        for os in self.output_sections():
+            for child in os.children:
+                if isinstance(child, Wild):
+                    pattern = child.matcher.file_pattern
+                    if pattern and not re.search(r"[*?\[:]", pattern) and pattern not in named:
+                        named.append(pattern)
+        first = [o for name in named for o in self.objects if o.path == name]
+        return first + [o for o in self.objects if o not in first]
+
+    def map_inputs(self, dropped: set[tuple[int, int]]) -> None:
+        placed: set[tuple[int, int]] = set(dropped)
+        files = self.file_order()
+        self.ordered_files = files
+        for os in list(self.output_sections()):
+            discard = os.name == "/DISCARD/"
+            for child in os.children:
+                if isinstance(child, Wild):
+                    matches: list[tuple[InputSection, int]] = []
+                    m = child.matcher
+                    for obj in files:
+                        if not m.file_selected(obj.path):
+                            continue
+                        for section in obj.sections:
+                            if section.key in placed:
+                                continue
+                            kind = m.match(section)
+                            if kind is None:
+                                continue
+                            placed.add(section.key)
+                            matches.append((section, kind))
+                    sections = ordered(matches, m.files_sorted)
+                    if discard:
+                        self.discarded.extend((s, "/DISCARD/") for s in sections)
+                        continue
+                    child.sections = sections
+                    for s in sections:
+                        self.add_section(os, s)
+                elif isinstance(child, ast.Data) and not discard:
+                    # "The output section gets CONTENTS, ALLOC and LOAD" (ldlang.c)
+                    flags = SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | SEC_READONLY
+                    if os.type_kind == "NOLOAD":
+                        flags = SEC_ALLOC
+                    if os.has_bfd:
+                        os.bfd_flags |= flags
+                    else:
+                        self.init_os(os, flags)
+                    if os.sh_type == 0:
+                        os.sh_type = SHT_PROGBITS
+                elif isinstance(child, ast.Assignment) and not discard:
+                    self.init_os(os, 0)
+                    if child.target == ".":
+                        if not _trivial_dot(child):
+                            os.keep = True
+                    else:
+                        os.update_dot = True
+        for node in self.loaded.walk():
+            if isinstance(node, ast.Call) and node.function in ("ADDR", "LOADADDR", "SIZEOF"):
+                name = node.args[0] if node.args else None
+                target = getattr(name, "value", getattr(name, "name", None))
+                for os in self.output_sections():
+                    if os.name == target and os.name != "/DISCARD/":
+                        self.init_os(os, 0)
+        self.place_orphans(placed)
+        self.propagate_lma_regions()
+
+    def propagate_lma_regions(self) -> None:
+        """``lang_propagate_lma_regions``: a section without ``AT``, ``AT>`` or
+        address, in the same region as the previous output section, inherits that
+        section's ``AT>`` region (ld manual "Output Section LMA")."""
+        prev = None
+        for os in self.output_sections():
+            if os.name == "/DISCARD/":
+                continue
+            if (
+                prev is not None
+                and os.lma_region is None
+                and (os.node is None or os.node.at is None)
+                and os.address is None
+                and os.region == prev.region
+            ):
+                os.lma_region = prev.lma_region
+            prev = os
+
+    def init_os(self, os: OS, flags: int) -> None:
+        if not os.has_bfd:
+            os.has_bfd = True
+            os.bfd_flags = flags
+
+    def add_section(self, os: OS, section: InputSection) -> None:
+        """ld's ``lang_add_section``: flags merge (READONLY only while every input is
+        read-only), the first input sets the ELF type."""
+        flags = section.flags
+        if os.type_kind == "NOLOAD":
+            flags &= ~(SEC_LOAD | SEC_HAS_CONTENTS)
+        elif os.type_kind in ("INFO", "COPY", "DSECT"):
+            flags &= ~SEC_ALLOC
+        if not os.has_bfd:
+            os.has_bfd = True
+            os.bfd_flags = flags
+        os.bfd_flags &= flags | ~SEC_READONLY
+        if os.has_input:
+            flags &= ~SEC_READONLY
+        os.bfd_flags |= flags
+        if not os.has_input:
+            os.has_input = True
+            os.sh_type = SHT_NOBITS if os.type_kind == "NOLOAD" else section.sh_type
+        align = section.align
+        if os.node is not None and os.node.subalign is not None:
+            # SUBALIGN replaces the input's alignment, and so sets the output's
+            # ("Forced Input Alignment").
+            sub = evaluate(os.node.subalign, Env(page_size=self.page))
+            if sub is not None:
+                align = max(1, sub.value)
+        os.align = max(os.align, align)
+
+    def place_orphans(self, placed: set[tuple[int, int]]) -> None:
+        hold: dict[str, dict] = {}
+        for obj in self.ordered_files:
+            for section in obj.sections:
+                if section.key in placed:
+                    continue
+                placed.add(section.key)
+                if section.name == "COMMON":
+                    target = next((o for o in self.output_sections() if o.name == ".bss"), None)
+                    if target is None:
+                        self.unsupported_at(
+                            "COMMON",
+                            None,
+                            f"{section.file}: common symbols with no *(COMMON) and no .bss",
+                        )
+                        continue
+                    self.append_orphan(target, section)
+                    self.orphans.append(Orphan(section, ".bss", None, joined=True))
+                    continue
+                self.place_orphan(section, hold)
+
+    def append_orphan(self, os: OS, section: InputSection) -> None:
+        node = ast.InputSectionDescription(file=None, sections=(), span=_orphan_span())
+        holder = Wild(node, Matcher(node))
+        holder.sections.append(section)
+        os.children.append(holder)
+        self.add_section(os, section)
+
+    def place_orphan(self, s: InputSection, hold: dict[str, dict]) -> None:
+        """``ldelf_place_orphan`` and ``lang_insert_orphan`` (ld 2.40)."""
+        name = s.name
+        match_by_name = None
+        for os in self.output_sections():
+            if os.name != name or (os.node is not None and os.node.constraint):
+                continue
+            if os.has_bfd and (
+                os.bfd_flags == 0
+                or (((s.flags ^ os.bfd_flags) & (SEC_LOAD | SEC_ALLOC)) == 0 and _same_type(os, s))
+            ):
+                self.append_orphan(os, s)
+                self.orphans.append(Orphan(s, os.name, None, joined=True))
+                return
+            if not os.has_bfd:
+                match_by_name = os
+                break
+        if match_by_name is not None:
+            self.append_orphan(match_by_name, s)
+            self.orphans.append(Orphan(s, match_by_name.name, None, joined=True))
+            return
+        flags = s.flags
+        kind = _orphan_kind(s)
+        place = hold.setdefault(kind, {"os": None, "stmt": None, "init": False})
+        named = _HOLD_NAMES.get(kind)
+        if not place["init"]:
+            place["init"] = True
+            if named is not None:
+                place["os"] = next((o for o in self.output_sections() if o.name == named), None)
+        after = place["os"]
+        if after is None and kind is not None:
+            after, exact = self.find_by_flags(s, flags)
+            if exact is not None:
+                place["os"] = exact
+        new = OS(name, None, orphan=True)
+        if after is not None and s.flags & (SEC_LOAD | SEC_ALLOC):
+            new.region = after.region
+            new.lma_region = after.lma_region
+            new.phdrs = after.phdrs
+        self.append_orphan(new, s)
+        new.zero_address = not s.flags & (SEC_LOAD | SEC_ALLOC)
+        if kind is None or after is None:
+            where = self.insert_after(None)
+        elif place["stmt"] is None:
+            where = self.insert_after(after)
+        else:
+            where = self.stmts.index(place["stmt"]) + 1
+        self.stmts.insert(where, new)
+        place["stmt"] = new
+        self.orphans.append(Orphan(s, name, after.name if after is not None else None))
+
+    def insert_after(self, after: OS | None) -> int:
+        """ld's ``insert_os_after``: skip what belongs to ``after`` (symbol
+        assignments); assignments to ``.`` just before the next output section belong
+        to that section (except the first one, when ``after`` is the head)."""
+        if after is None:
+            start = 0
+            ignore_first = True
+        else:
+            start = self.stmts.index(after) + 1
+            ignore_first = False
+        assign = None
+        i = start
+        while i < len(self.stmts):
+            item = self.stmts[i]
+            if isinstance(item, Stmt):
+                if assign is None and item.kind == "assign" and item.node.target == ".":
+                    if not ignore_first:
+                        assign = i
+                    ignore_first = False
+                i += 1
+                continue
+            if isinstance(item, OS) and assign is not None:
+                s_alloc = item.has_bfd and (item.bfd_flags & SEC_ALLOC)
+                if not item.has_bfd or not item.has_input or s_alloc:
+                    return assign
+            return i
+        return i
+
+    def find_by_flags(self, s: InputSection, sec_flags: int) -> tuple[OS | None, OS | None]:
+        """``lang_output_section_find_by_flags`` with ELF type matching; returns
+        (section to place after, exact match)."""
+        for match_type in (True, False):
+            found = self._find_by_flags(s, sec_flags, match_type)
+            if found[0] is not None:
+                return found
+        return None, None
+
+    def _find_by_flags(self, s, sec_flags, match_type):
+        # /DISCARD/ is an output section statement to ld too (flags 0): a
+        # non-allocated orphan may go after it.
+        looks = list(self.output_sections())
+
+        def flags_of(look: OS) -> int | None:
+            if look.has_bfd:
+                if match_type and not _same_type(look, s):
+                    return None
+                return look.bfd_flags
+            return _HOLD_FLAGS.get(look.name, 0)
+
+        found = None
+        for look in looks:
+            f = flags_of(look)
+            if f is None:
+                continue
+            if not (f ^ sec_flags) & (
+                SEC_HAS_CONTENTS
+                | SEC_ALLOC
+                | SEC_LOAD
+                | SEC_READONLY
+                | SEC_CODE
+                | SEC_SMALL_DATA
+                | SEC_THREAD_LOCAL
+            ):
+                found = look
+        if found is not None:
+            return found, found
+        if sec_flags & SEC_CODE and sec_flags & SEC_ALLOC:
+            mask = SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | SEC_CODE | SEC_THREAD_LOCAL
+            for look in looks:
+                f = flags_of(look)
+                if f is not None and not (f ^ sec_flags) & mask:
+                    found = look
+        elif sec_flags & SEC_READONLY and sec_flags & SEC_ALLOC:
+            for look in looks:
+                f = flags_of(look)
+                if f is None:
+                    continue
+                d = f ^ sec_flags
+                if not d & (SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | SEC_READONLY):
+                    found = look
+        elif sec_flags & SEC_THREAD_LOCAL and sec_flags & SEC_ALLOC:
+            seen = False
+            for look in looks:
+                f = look.bfd_flags if look.has_bfd else _HOLD_FLAGS.get(look.name, 0)
+                d = f ^ (sec_flags | SEC_LOAD | SEC_HAS_CONTENTS)
+                if not d & (SEC_THREAD_LOCAL | SEC_ALLOC):
+                    if not f & SEC_LOAD and sec_flags & SEC_LOAD:
+                        break
+                    found = look
+                    seen = True
+                elif seen:
+                    break
+                elif not d & (SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD):
+                    found = look
+        elif sec_flags & SEC_HAS_CONTENTS and sec_flags & SEC_ALLOC:
+            mask = SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | SEC_THREAD_LOCAL
+            for look in looks:
+                f = flags_of(look)
+                if f is not None and not (f ^ sec_flags) & mask:
+                    found = look
+        elif sec_flags & SEC_ALLOC:
+            for look in looks:
+                f = flags_of(look)
+                if f is not None and not (f ^ sec_flags) & SEC_ALLOC:
+                    found = look
+        else:
+            for look in looks:
+                f = look.bfd_flags if look.has_bfd else _HOLD_FLAGS.get(look.name, 0)
+                if not (f ^ sec_flags) & SEC_DEBUGGING:
+                    found = look
+            return found, None
+        return found, None
+
+    # -- 5. empty sections
+
+    def strip_empty(self, sizes: dict[str, int]) -> None:
+        for os in self.output_sections():
+            if not os.has_bfd or os.name == "/DISCARD/":
+                continue
+            os.removed = sizes.get(id(os), 0) == 0 and not os.keep
+            os.ignored = os.removed and not os.update_dot
+
+    # -- 6. sizing
+
+    def size_pass(self, prev: dict, headers_size: int, final: bool) -> dict:
+        st = _State(self, prev, headers_size, final)
+        for item in self.stmts:
+            if isinstance(item, Stmt):
+                if item.kind == "assign":
+                    st.top_assign(item.node)
+                else:
+                    st.do_assert(item.node, None)
+            else:
+                st.size_os(item)
+        return st.result()
+
+
+_HOLD_NAMES = {
+    "text": ".text",
+    "rodata": ".rodata",
+    "tdata": ".tdata",
+    "data": ".data",
+    "bss": ".bss",
+    "interp": ".interp",
+    "nonalloc": ".comment",
+}
+_HOLD_FLAGS = {
+    ".text": SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | SEC_READONLY | SEC_CODE,
+    ".rodata": SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | SEC_READONLY | 0x20,
+    ".tdata": SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | 0x20 | SEC_THREAD_LOCAL,
+    ".data": SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | 0x20,
+    ".bss": SEC_ALLOC,
+    ".interp": SEC_HAS_CONTENTS | SEC_ALLOC | SEC_LOAD | SEC_READONLY | 0x20,
+    ".comment": SEC_HAS_CONTENTS,
+}
+
+
+def _orphan_kind(s: InputSection) -> str | None:
+    """Which ``hold`` entry of ``ldelf_place_orphan`` an orphan uses."""
+    flags = s.flags
+    if not flags & (SEC_ALLOC | SEC_DEBUGGING):
+        return "nonalloc"
+    if not flags & SEC_ALLOC:
+        return None
+    if flags & SEC_LOAD and s.sh_type == SHT_NOTE:
+        return "interp"
+    if not flags & (SEC_LOAD | SEC_HAS_CONTENTS | SEC_THREAD_LOCAL):
+        return "bss"
+    if flags & SEC_THREAD_LOCAL:
+        return "tdata"
+    if not flags & SEC_READONLY:
+        return "data"
+    if not flags & SEC_CODE:
+        return "rodata"
+    return "text"
+
+
+def _same_type(os: OS, s: InputSection) -> bool:
+    """``_bfd_elf_match_sections_by_type``."""
+    return os.sh_type == s.sh_type
+
+
+def _trivial_dot(node: ast.Assignment) -> bool:
+    """``. = 0``, ``. = . + 0``: assignments to ``.`` that do not keep an empty
+    section (``ldexp.c``)."""
+    e = node.expr
+    if node.op == "=" and isinstance(e, ast.Number) and e.value == 0:
+        return True
+    if node.op in ("+=", "-=") and isinstance(e, ast.Number) and e.value == 0:
+        return True
+    return (
+        node.op == "="
+        and isinstance(e, ast.Binary)
+        and e.op == "+"
+        and isinstance(e.left, ast.Dot)
+        and isinstance(e.right, ast.Number)
+        and e.right.value == 0
+    )
+
+
+def _attributes(text: str | None) -> tuple[int, int]:
+    """MEMORY attributes as (flags, not_flags) in BFD flags (ld manual "MEMORY
+    Command")."""
+    if not text:
+        return 0, 0
+    flags = [0, 0]
+    negate = 0
+    bits = {
+        "r": SEC_READONLY,
+        "w": 0x20,
+        "x": SEC_CODE,
+        "a": SEC_ALLOC,
+        "i": SEC_LOAD,
+        "l": SEC_LOAD,
+    }
+    for c in text.lower():
+        if c == "!":
+            negate = 1
+            continue
+        flags[negate] |= bits.get(c, 0)
+    return flags[0], flags[1]
+
+
+def _orphan_span() -> ast.Span:
+    return ast.Span("<orphan>", 0, 0, 0, 0)
+
+
+# ----------------------------------------------------------------------------- sizing
+
+
+class _State:
+    """One sizing pass (``lang_size_sections_1`` plus the assignments it folds)."""
+
+    def __init__(self, lay: _Layouter, prev: dict, headers_size: int, final: bool) -> None:
+        self.lay = lay
+        self.prev = prev
+        self.final = final
+        self.headers_size = headers_size
+        self.dot = 0
+        self.current: dict[str, int] = {DEFAULT_REGION: 0}
+        for name, r in lay.regions.items():
+            self.current[name] = r.origin or 0
+        self.last_os: dict[str, OS | None] = {}
+        self.starts: dict[str, int] = {}
+        self.sizes: dict[str, int] = {}
+        self.loads: dict[str, int] = {}
+        self.aligns: dict[str, int] = {}
+        self.osizes: dict[int, int] = {}
+        self.script: dict[str, Value] = {}
+        self.asserts: list[AssertResult] = []
+        self.errors: list[str] = []
+        self.unresolved: list[tuple[str, ast.Node]] = []
+        self.placement: dict[tuple[int, int], tuple[str, int]] = {}
+        self.symbols = ChainMap(self.script, prev.get("objsyms", {}), prev.get("script", {}))
+
+    # environment
+
+    def env(self, section: OS | None, dot: int | None) -> Env:
+        p = self.prev
+        return Env(
+            section=None if section is None else section.name,
+            dot=dot,
+            starts=ChainMap(self.starts, p.get("starts", {})),
+            symbols=self.symbols,
+            regions=self.lay.regions,
+            page_size=self.lay.page,
+            sizes=ChainMap(self.sizes, p.get("sizes", {})),
+            loads=ChainMap(self.loads, p.get("loads", {})),
+            alignments=ChainMap(self.aligns, p.get("aligns", {})),
+            headers_size=self.headers_size,
+            complete=True,
+        )
+
+    def value(self, expr: ast.Node, section: OS | None, dot: int | None, what: str):
+        env = self.env(section, dot)
+        v = evaluate(expr, env)
+        if v is None:
+            self.unresolved.append((what, expr))
+        return v, env
+
+    # statements
+
+    def provide_wanted(self, node: ast.Assignment) -> bool:
+        if node.kind not in ("PROVIDE", "PROVIDE_HIDDEN"):
+            return True
+        return node.target in self.lay.provided
+
+    def top_assign(self, node: ast.Assignment) -> None:
+        self.check_asserts_in(node.expr, None, self.dot)
+        if node.target == ".":
+            v, env = self.value(_combined(node), None, self.dot, "assignment to .")
+            if v is not None:
+                target = address_of(v, env)
+                if target is not None:
+                    self.dot = target & MASK
+                    self.current[DEFAULT_REGION] = self.dot
+            return
+        if not self.provide_wanted(node):
+            return
+        v, env = self.value(_combined(node), None, self.dot, node.target)
+        if v is not None:
+            if v.section is NUMBER:
+                v = Value(v.value, ABS)
+            self.script[node.target] = v
+
+    def section_assign(self, node: ast.Assignment, os: OS, dot: int) -> int:
+        """An assignment inside ``os`` at address ``dot``; returns the new address."""
+        offset = (dot - os.vma) & MASK
+        self.check_asserts_in(node.expr, os, offset)
+        if node.target == ".":
+            v, env = self.value(_combined(node), os, offset, "assignment to .")
+            if v is None:
+                return dot
+            target = address_of(v, env)
+            if target is None:
+                return dot
+            if target != dot and os.type_kind not in ("INFO", "COPY", "DSECT"):
+                os.bfd_flags |= SEC_ALLOC  # "dot advanced: the section is allocated"
+            if target < dot:
+                self.errors.append(
+                    f"{node.span.file}:{node.span.line} cannot move location counter backwards"
+                    f" (from {dot:016x} to {target:016x})"
+                )
+                return dot
+            return target
+        if self.provide_wanted(node):
+            v, env = self.value(_combined(node), os, offset, node.target)
+            if v is not None:
+                if v.section is NUMBER:
+                    v = Value(v.value, os.name)
+                self.script[node.target] = v
+        return dot
+
+    def check_asserts_in(self, expr, os, dot) -> None:
+        for sub in ast.walk(expr):
+            if isinstance(sub, ast.Call) and sub.function == "ASSERT" and len(sub.args) == 2:
+                msg = sub.args[1]
+                message = getattr(msg, "value", render(msg))
+                self.record_assert(sub, sub.args[0], message, os, dot)
+
+    def do_assert(self, node: ast.Assert, os: OS | None, dot: int | None = None) -> None:
+        if os is None:
+            dot = self.dot
+        self.record_assert(node, node.condition, node.message, os, dot)
+
+    def record_assert(self, node, condition, message, os, dot) -> None:
+        v, _ = self.value(condition, os, dot, "ASSERT")
+        self.asserts.append(
+            AssertResult(node, message, None if v is None else v.value != 0, _where(node))
+        )
+
+    # output sections
+
+    def default_region(self, os: OS) -> str:
+        """``lang_memory_default``: the first region whose attributes accept the
+        section, else the default region."""
+        for name in self.lay.regions:
+            flags, not_flags = self.lay.region_attrs.get(name, (0, 0))
+            if flags & os.bfd_flags and not not_flags & os.bfd_flags:
+                return name
+        return DEFAULT_REGION
+
+    def size_os(self, os: OS) -> None:
+        lay = self.lay
+        if os.name == "/DISCARD/":
+            return
+        if os.zero_address:
+            self.dot = 0
+        elif os.address is not None:
+            v, env = self.value(os.address, None, self.dot, f"address of {os.name}")
+            target = None if v is None else address_of(v, env)
+            if target is not None:
+                self.dot = target
+        if not os.has_bfd:
+            return
+        align_attr = 1
+        if os.node is not None and os.node.align is not None:
+            v, env = self.value(os.node.align, None, self.dot, f"ALIGN of {os.name}")
+            if v is not None and v.value:
+                align_attr = v.value
+        bfd_align = max(os.align, align_attr)
+        region = os.region
+        if os.address is None and not os.zero_address:
+            if region is None or (
+                os.bfd_flags & (SEC_ALLOC | SEC_LOAD) and region == DEFAULT_REGION
+            ):
+                region = self.default_region(os)
+            if (
+                not os.ignored
+                and os.bfd_flags & SEC_ALLOC
+                and region == DEFAULT_REGION
+                and lay.regions
+                and self.final
+            ):
+                message = f"no memory region specified for loadable section `{os.name}'"
+                if lay.options.check_sections:
+                    self.errors.append(f"error: {message}")
+            if region not in self.current:
+                self.current[region] = 0
+            newdot = self.current[region]
+            section_alignment = bfd_align
+        else:
+            if region is None:
+                region = DEFAULT_REGION
+            newdot = self.dot
+            section_alignment = align_attr
+        dotdelta_align = 0
+        if section_alignment > 1:
+            aligned = _align(newdot, section_alignment)
+            dotdelta_align = aligned - newdot
+            newdot = aligned
+        os.vma = newdot
+        self.starts[os.name] = os.vma
+        self.aligns[os.name] = bfd_align
+        end = self.size_children(os, os.vma)
+        size = 0 if os.ignored else (end - os.vma) & MASK
+        os.size = size
+        self.osizes[id(os)] = size
+        self.sizes[os.name] = size
+        # LMA
+        r = region or DEFAULT_REGION
+        if os.node is not None and os.node.at is not None:
+            v, env = self.value(os.node.at, None, self.dot, f"AT of {os.name}")
+            lma = address_of(v, env) if v is not None else None
+            os.lma = os.vma if lma is None else lma
+        elif os.lma_region is not None:
+            lma = self.current.get(os.lma_region, 0)
+            if os.node is not None and os.node.align_with_input:
+                lma += dotdelta_align
+            else:
+                a = section_alignment if os.lma_region == os.region else align_attr
+                lma = _align(lma, a) if a > 1 else lma
+            os.lma = lma
+        elif self.last_os.get(r) is not None and os.bfd_flags & SEC_ALLOC:
+            last = self.last_os[r]
+            if os.vma < last.vma and size != 0 and os.vma + size <= last.vma:
+                os.lma = os.vma
+            else:
+                lma = (os.vma + last.lma - last.vma) & MASK
+                os.lma = _align(lma, section_alignment) if section_alignment > 1 else lma
+        else:
+            os.lma = os.vma
+        self.loads[os.name] = os.lma
+        ignore = not os.bfd_flags & SEC_ALLOC or (
+            os.bfd_flags & SEC_THREAD_LOCAL and not os.bfd_flags & SEC_LOAD
+        )
+        last = self.last_os.get(r)
+        if not ignore and (
+            size != 0
+            or (last is None and os.vma != os.lma)
+            or (last is not None and os.vma >= last.vma)
+        ):
+            self.last_os[r] = os
+        if os.ignored:
+            return
+        tbss = os.bfd_flags & SEC_THREAD_LOCAL and not os.bfd_flags & SEC_LOAD
+        self.dot = os.vma + (0 if tbss else size)
+        if os.bfd_flags & (SEC_ALLOC | SEC_LOAD):
+            self.current[r] = self.dot
+            self.region_check(os, r, os.vma)
+            if os.lma_region is not None and os.lma_region != r and os.bfd_flags & SEC_LOAD:
+                self.current[os.lma_region] = os.lma + size
+                self.region_check(os, os.lma_region, os.lma)
+
+    def region_check(self, os: OS, name: str, start: int) -> None:
+        """``os_region_check``: the section must lie inside its region (ld manual
+        "MEMORY Command"; "will not fit in region", "region ... overflowed")."""
+        region = self.lay.regions.get(name)
+        if region is None or region.origin is None or region.length is None or not self.final:
+            return
+        end = region.origin + region.length
+        current = self.current.get(name, 0)
+        if start < region.origin or start > end:
+            self.errors.append(
+                f"address {start:#x} of section `{os.name}' is not within region `{name}'"
+            )
+        elif current > end:
+            over = current - end
+            self.errors.append(f"section `{os.name}' will not fit in region `{name}'")
+            self.errors.append(
+                f"region `{name}' overflowed by {over} byte{'s' if over != 1 else ''}"
+            )
+
+    def size_children(self, os: OS, dot: int) -> int:
+        subalign = None
+        if os.node is not None and os.node.subalign is not None:
+            v, _ = self.value(os.node.subalign, None, self.dot, f"SUBALIGN of {os.name}")
+            if v is not None:
+                subalign = v.value
+        os.placed = []
+        for child in os.children:
+            if isinstance(child, Wild):
+                for s in child.sections:
+                    a = subalign if subalign is not None else s.align
+                    dot = _align(dot, a) if a > 1 else dot
+                    os.placed.append(Placed(s, dot - os.vma))
+                    self.placement[s.key] = (os.name, dot - os.vma)
+                    dot += s.size
+            elif isinstance(child, ast.Data):
+                self.check_asserts_in(child.value, os, dot - os.vma)
+                dot += child.width
+            elif isinstance(child, ast.Assignment):
+                dot = self.section_assign(child, os, dot)
+            elif isinstance(child, ast.Assert):
+                self.record_assert(child, child.condition, child.message, os, dot - os.vma)
+        return dot
+
+    def result(self) -> dict:
+        objsyms = self.lay.object_symbols(self.placement, self.starts)
+        return {
+            "starts": dict(self.starts),
+            "sizes": dict(self.sizes),
+            "loads": dict(self.loads),
+            "aligns": dict(self.aligns),
+            "osizes": dict(self.osizes),
+            "script": dict(self.script),
+            "objsyms": objsyms,
+            "asserts": self.asserts,
+            "errors": self.errors,
+            "unresolved": self.unresolved,
+            "placement": self.placement,
+        }
+
+
+def _align(value: int, align: int) -> int:
+    if align <= 1:
+        return value
+    return ((value + align - 1) // align * align) & MASK
+
+
+def _combined(node: ast.Assignment) -> ast.Node:
+    if node.op == "=":
+        return node.expr
+    dot = (
+        ast.Symbol(name=node.target, span=node.span)
+        if node.target != "."
+        else ast.Dot(span=node.span)
+    )
+    return ast.Binary(op=node.op[:-1], left=dot, right=node.expr, span=node.span)
+
+
+# ----------------------------------------------------------------------------- driver
+
+
+def _object_symbol_table(objects: list[ObjectFile]):
+    """Global definitions: name -> (object, symbol); undefined names referenced."""
+    defined: dict[str, tuple[ObjectFile, object]] = {}
+    undefined: set[str] = set()
+    for obj in objects:
+        for sym in obj.symbols:
+            if sym.local or not sym.name:
+                continue
+            if sym.shndx == SHN_UNDEF:
+                undefined.add(sym.name)
+            elif sym.name not in defined or sym.shndx != SHN_COMMON:
+                defined.setdefault(sym.name, (obj, sym))
+    return defined, undefined - set(defined)
+
+
+def layout(loaded, objects: list[ObjectFile], options: Options | None = None) -> Layout:
+    """The layout GNU ld 2.40 gives ``objects`` (in command-line order) linked with
+    the script ``loaded`` (a :class:`~kernlint.ldscript.LoadedScript`)."""
+    options = options or Options()
+    lay = _Layouter(loaded, objects, options)
+    lay.collect()
+    defined, undefined = _object_symbol_table(objects)
+    lay.defined = defined
+    wanted = set(lay.script_refs) | undefined
+    for node in loaded.walk():
+        if (
+            isinstance(node, ast.Assignment)
+            and node.kind in ("PROVIDE", "PROVIDE_HIDDEN")
+            and node.target in wanted
+            and node.target not in defined
+        ):
+            lay.provided.add(node.target)
+    lay.referenced = lay.script_refs
+    for obj in objects:
+        for section in obj.sections:
+            if section.name in (".eh_frame",):
+                lay.unsupported_at(
+                    ".eh_frame", None, f"{section.file}: ld edits .eh_frame; its size may differ"
+                )
+                break
+            if section.name == ".note.gnu.property":
+                lay.unsupported_at(
+                    ".note.gnu.property", None, f"{section.file}: ld merges this note"
+                )
+                break
+    dropped: set[tuple[int, int]] = set()
+    if options.gc_sections:
+        from kernlint.layout.gc import collect_garbage
+
+        gc_dropped, problem = collect_garbage(lay, defined)
+        if problem:
+            lay.errors.append(problem)
+        for s in gc_dropped:
+            lay.discarded.append((s, "--gc-sections"))
+            dropped.add(s.key)
+    lay.map_inputs(dropped)
+    # Sizes once to know which output sections are empty, as ld does before
+    # strip_excluded_output_sections.
+    from kernlint.layout.segments import headers_guess, program_headers
+
+    headers = headers_guess(lay)
+    result = lay.size_pass({}, headers, final=False)
+    lay.strip_empty(result["osizes"])
+    passes = 0
+    while True:
+        passes += 1
+        new = lay.size_pass(result, headers, final=False)
+        sections = _output_sections(lay)
+        segments, count = program_headers(lay, sections, headers)
+        new_headers = (64 if lay.ei_class == 64 else 52) + count * (
+            56 if lay.ei_class == 64 else 32
+        )
+        stable = (
+            new["starts"] == result["starts"]
+            and new["sizes"] == result["sizes"]
+            and new["loads"] == result["loads"]
+            and new["script"] == result["script"]
+            and new_headers == headers
+        )
+        result = new
+        headers = new_headers
+        if stable or passes >= MAX_PASSES:
+            break
+    final = lay.size_pass(result, headers, final=True)
+    sections = _output_sections(lay)
+    if options.check_sections:
+        final["errors"].extend(_overlaps(sections))
+    if lay.ei_class == 32:
+        sections = [_mask32(s) for s in sections]
+    segments, _ = program_headers(lay, sections, headers)
+    for what, expr in final["unresolved"]:
+        lay.unsupported_at(
+            "expression",
+            expr,
+            f"{what}: `{render(expr)}` could not be evaluated (an undefined symbol, or"
+            " something not modelled)",
+        )
+    symbols: dict[str, int] = {}
+    env = Env(starts=final["starts"], complete=True)
+    for name, value in final["script"].items():
+        a = address_of(value, env)
+        if a is not None:
+            symbols[name] = a
+    entry_address = None
+    if lay.entry is not None:
+        if lay.entry in symbols:
+            entry_address = symbols[lay.entry]
+        else:
+            entry_address = symbol_address(lay, final["placement"], final["starts"], lay.entry)
+    return Layout(
+        sections=tuple(sections),
+        segments=tuple(segments),
+        symbols=symbols,
+        discarded=tuple(lay.discarded),
+        orphans=tuple(lay.orphans),
+        asserts=tuple(final["asserts"]),
+        unsupported=tuple(_unique(lay.unsupported)),
+        errors=tuple(dict.fromkeys(lay.errors + final["errors"] + lay.segment_errors)),
+        entry=lay.entry,
+        entry_address=entry_address,
+        headers_size=headers,
+        ei_class=lay.ei_class,
+        placement=final["placement"],
+    )
+
+
+#: bfd/elf.c special_sections: the ELF type and flags a section of that name gets
+#: when ld creates it with no input (name, or name followed by ".").
+_SPECIAL = {
+    ".bss": (SHT_NOBITS, SHF_ALLOC | SHF_WRITE),
+    ".data": (SHT_PROGBITS, SHF_ALLOC | SHF_WRITE),
+    ".data1": (SHT_PROGBITS, SHF_ALLOC | SHF_WRITE),
+    ".rodata": (SHT_PROGBITS, SHF_ALLOC),
+    ".rodata1": (SHT_PROGBITS, SHF_ALLOC),
+    ".text": (SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR),
+    ".tbss": (SHT_NOBITS, SHF_ALLOC | SHF_WRITE | SHF_TLS),
+    ".tdata": (SHT_PROGBITS, SHF_ALLOC | SHF_WRITE | SHF_TLS),
+    ".sbss": (SHT_NOBITS, SHF_ALLOC | SHF_WRITE),
+    ".sdata": (SHT_PROGBITS, SHF_ALLOC | SHF_WRITE),
+    ".init_array": (14, SHF_ALLOC | SHF_WRITE),
+    ".fini_array": (15, SHF_ALLOC | SHF_WRITE),
+    ".preinit_array": (16, SHF_ALLOC | SHF_WRITE),
+}
+_SPECIAL_EXACT = {
+    ".init": (SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR),
+    ".fini": (SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR),
+}
+
+
+def _special_section(name: str) -> tuple[int, int] | None:
+    if name in _SPECIAL_EXACT:
+        return _SPECIAL_EXACT[name]
+    base = name if name in _SPECIAL else name.rsplit(".", 1)[0] if name.count(".") > 1 else ""
+    while base:
+        if base in _SPECIAL:
+            return _SPECIAL[base]
+        if base.count(".") <= 1:
+            return None
+        base = base.rsplit(".", 1)[0]
+    return None
+
+
+def _mask32(s: OutputSection) -> OutputSection:
+    """An ELF32 output keeps the low 32 bits of ld's 64-bit addresses."""
+    from dataclasses import replace
+
+    return replace(s, vma=s.vma & 0xFFFFFFFF, lma=s.lma & 0xFFFFFFFF)
+
+
+def _overlaps(sections: list[OutputSection]) -> list[str]:
+    """``lang_check_section_addresses``: loaded sections must not overlap in LMA, nor
+    allocated ones in VMA (off with ``--no-check-sections``)."""
+    errors = []
+    live = [
+        (i, s)
+        for i, s in enumerate(sections)
+        if s.size
+        and s.bfd_flags & SEC_ALLOC
+        and not (s.bfd_flags & SEC_THREAD_LOCAL and not s.bfd_flags & SEC_LOAD)
+    ]
+    for what, key in (("LMA", "lma"), ("VMA", "vma")):
+        prev = None
+        for _, s in sorted(live, key=lambda item: (getattr(item[1], key), item[0])):
+            if what == "LMA" and not s.bfd_flags & SEC_LOAD:
+                continue
+            start = getattr(s, key)
+            end = start + s.size - 1
+            if prev is not None and (start <= prev[2] or prev[2] < prev[1]):
+                errors.append(
+                    f"section {s.name} {what} [{start:016x},{end:016x}] overlaps section"
+                    f" {prev[0]} {what} [{prev[1]:016x},{prev[2]:016x}]"
+                )
+            prev = (s.name, start, end)
+    return errors
+
+
+def _unique(items):
+    seen = set()
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            yield item
+
+
+def _output_sections(lay: _Layouter) -> list[OutputSection]:
+    out = []
+    for os in lay.output_sections():
+        if not os.has_bfd or os.name == "/DISCARD/" or getattr(os, "removed", False):
+            continue
+        f = os.bfd_flags
+        sh_flags = 0
+        if f & SEC_ALLOC:
+            sh_flags |= SHF_ALLOC
+        if not f & SEC_READONLY:
+            sh_flags |= SHF_WRITE
+        if f & SEC_CODE:
+            sh_flags |= SHF_EXECINSTR
+        if f & SEC_THREAD_LOCAL:
+            sh_flags |= SHF_TLS
+        sh_type = os.sh_type
+        if not f & SEC_HAS_CONTENTS:
+            sh_type = SHT_NOBITS
+        elif sh_type in (0, SHT_NOBITS):
+            sh_type = SHT_PROGBITS
+        special = _special_section(os.name)
+        if special is not None:
+            # bfd gives the ELF flags of a special section name to the output
+            # section it creates (bfd/elf.c special_sections), whatever the inputs.
+            sh_flags |= special[1]
+            if not os.has_input and f == 0:
+                sh_type = special[0]
+        vma = os.vma
+        out.append(
+            OutputSection(
+                name=os.name,
+                vma=vma,
+                lma=os.lma,
+                size=os.size,
+                flags=sh_flags,
+                sh_type=sh_type,
+                align=os.align,
+                inputs=tuple(os.placed),
+                orphan=os.orphan,
+                bfd_flags=f,
+            )
+        )
+    return out
+
+
+def symbol_address(lay: _Layouter, placement, starts, name: str) -> int | None:
+    """The address an object's global symbol ``name`` gets, or None."""
+    hit = lay.defined.get(name)
+    if hit is None:
+        return None
+    obj, sym = hit
+    if sym.shndx == SHN_ABS:
+        return sym.value
+    where = placement.get((obj.index, -1 if sym.shndx == SHN_COMMON else sym.shndx))
+    if where is None or where[0] not in starts:
+        return None
+    return starts[where[0]] + where[1] + (0 if sym.shndx == SHN_COMMON else sym.value)
+
+
+def _layouter_object_symbols(self: _Layouter, placement, starts) -> dict[str, Value]:
+    """Values (relative to their output section) of the object symbols the script
+    reads."""
+    out: dict[str, Value] = {}
+    for name in self.script_refs:
+        hit = self.defined.get(name)
+        if hit is None:
+            continue
+        obj, sym = hit
+        if sym.shndx == SHN_ABS:
+            out[name] = Value(sym.value & MASK, ABS)
+            continue
+        if sym.shndx == SHN_COMMON or sym.shndx >= SHN_LORESERVE:
+            continue
+        where = placement.get((obj.index, sym.shndx))
+        if where is None:
+            continue
+        out[name] = Value((where[1] + sym.value) & MASK, where[0])
+    return out
+
+
+_Layouter.object_symbols = _layouter_object_symbols
+_Layouter.defined = {}

@@ -1,0 +1,342 @@
+"""Program headers: ``PHDRS`` (ld manual "PHDRS Command") or, without it, the mapping
+bfd makes (``bfd/elf.c`` ``_bfd_elf_map_sections_to_segments`` and
+``assign_file_positions_for_load_sections``, binutils 2.40), for a static,
+demand-paged executable:
+
+- allocated output sections sorted by LMA (then VMA, loaded before not loaded, size,
+  section order) are grouped into ``PT_LOAD``s; a new one starts when the
+  LMA-VMA offset changes, when a section overlaps the previous one, when a whole page
+  would be skipped, when a loaded section follows a ``NOBITS`` one, when a writable
+  section follows read-only ones, and (``-z separate-code``) when code follows data
+  or data code; two sections that share a page never split;
+- the ELF header and program headers are in the first ``PT_LOAD`` when the first
+  section's LMA leaves room for them in its page (``lma % page >= headers``); with
+  ``-z separate-code`` and code first they get a read-only ``PT_LOAD`` of their own,
+  a page lower when they would share the code's page;
+- ``p_flags``: R, plus W for a writable section, X for code; ``PT_NOTE`` per run of
+  adjacent notes of one alignment; ``PT_TLS``; ``PT_GNU_STACK`` (assumed: ``-z
+  noexecstack``).
+
+``SIZEOF_HEADERS`` is the ELF header plus one entry per program header; the layout
+iterates until that count is stable, as ld does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from kernlint.layout.model import (
+    SEC_ALLOC,
+    SHF_ALLOC,
+    SHF_EXECINSTR,
+    SHF_TLS,
+    SHF_WRITE,
+    SHT_NOBITS,
+    SHT_NOTE,
+    OutputSection,
+    Segment,
+)
+from kernlint.ldscript import ast
+from kernlint.ldscript.evaluate import Env, constant
+
+if TYPE_CHECKING:
+    from kernlint.layout.engine import _Layouter
+
+PT_LOAD, PT_NOTE, PT_PHDR, PT_TLS = 1, 4, 6, 7
+PT_GNU_STACK = 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+
+
+def _ehdr(ei_class: int) -> int:
+    return 64 if ei_class == 64 else 52
+
+
+def _phent(ei_class: int) -> int:
+    return 56 if ei_class == 64 else 32
+
+
+def headers_guess(lay: _Layouter) -> int:
+    """bfd's first estimate of the headers (``get_program_header_size``): two
+    ``PT_LOAD``s (three with ``-z separate-code``) and ``PT_GNU_STACK``, or the
+    ``PHDRS`` entries."""
+    if lay.phdrs_node is not None:
+        count = len(lay.phdrs_node.headers)
+    else:
+        count = 3 + (1 if lay.options.separate_code else 0)
+    return _ehdr(lay.ei_class) + count * _phent(lay.ei_class)
+
+
+def _is_load(s: OutputSection) -> bool:
+    return bool(s.flags & SHF_ALLOC) and s.sh_type != SHT_NOBITS
+
+
+def _is_tbss(s: OutputSection) -> bool:
+    return bool(s.flags & SHF_TLS) and s.sh_type == SHT_NOBITS
+
+
+def _sort_key(item: tuple[int, OutputSection]):
+    i, s = item
+    toend = not _is_load(s) and not s.flags & SHF_TLS and s.size != 0
+    return (s.lma, s.vma, toend, s.size if _is_load(s) else 0, i)
+
+
+def _flags(sections: Sequence[OutputSection]) -> int:
+    flags = PF_R
+    for s in sections:
+        if s.flags & SHF_WRITE:
+            flags |= PF_W
+        if s.flags & SHF_EXECINSTR:
+            flags |= PF_X
+    return flags
+
+
+def _new_segment(prev, last_size, hdr, page, separate, executable, writable) -> bool:
+    prev_end = prev.lma + last_size
+    if prev.lma - prev.vma != hdr.lma - hdr.vma:
+        return True
+    if hdr.lma < prev_end:
+        return True
+    if ((prev_end - 1) & -page) == (hdr.lma & -page):
+        return False
+    if prev.lma < -(-prev_end // page) * page + page <= hdr.lma:
+        return True
+    if not _is_load(prev) and not prev.flags & SHF_TLS and (_is_load(hdr) or hdr.flags & SHF_TLS):
+        return True
+    if separate and executable != bool(hdr.flags & SHF_EXECINSTR):
+        return True
+    return not writable and bool(hdr.flags & SHF_WRITE)
+
+
+def _segment(
+    sections: list[OutputSection],
+    page: int,
+    *,
+    headers: int = 0,
+    flags: int | None = None,
+    paddr: int | None = None,
+    p_type: int = PT_LOAD,
+    name: str | None = None,
+) -> tuple[Segment, str | None]:
+    """A segment over ``sections`` (address order); ``headers`` > 0 when it maps the
+    ELF and program headers too. Returns it and an error, if any."""
+    error = None
+    if not sections:
+        return Segment(
+            p_type,
+            flags if flags is not None else PF_R,
+            0,
+            paddr or 0,
+            0,
+            0,
+            page,
+            (),
+            headers > 0,
+            name,
+        ), None
+    first = sections[0]
+    vaddr, lma = first.vma, first.lma
+    if headers:
+        # The first section's file offset: at least the headers, congruent to its
+        # address modulo the page size (assign_file_positions_for_load_sections).
+        off = first.vma % page
+        while off < headers:
+            off += page
+        if first.vma < off or (paddr is None and first.lma < off):
+            error = "not enough room for program headers, try linking with -N"
+        vaddr -= off
+        lma -= off
+    end = max((s.vma + (0 if _is_tbss(s) else s.size) for s in sections), default=vaddr)
+    loaded = [s for s in sections if _is_load(s)]
+    file_end = max((s.vma + s.size for s in loaded), default=None)
+    filesz = (file_end - vaddr) if file_end is not None else (headers if headers else 0)
+    segment = Segment(
+        p_type=p_type,
+        p_flags=_flags(sections) if flags is None else flags,
+        p_vaddr=vaddr,
+        p_paddr=lma if paddr is None else paddr,
+        p_filesz=max(filesz, 0),
+        p_memsz=max(end - vaddr, filesz),
+        p_align=page if p_type == PT_LOAD else max((s.align for s in sections), default=1),
+        sections=tuple(s.name for s in sections),
+        headers=headers > 0,
+        name=name,
+    )
+    return segment, error
+
+
+def default_segments(
+    sections: Sequence[OutputSection],
+    headers: int,
+    page: int,
+    separate: bool,
+    load_phdrs: bool = False,
+) -> tuple[list[Segment], list[str]]:
+    alloc = sorted(
+        ((i, s) for i, s in enumerate(sections) if s.bfd_flags & SEC_ALLOC), key=_sort_key
+    )
+    ordered = [s for _, s in alloc]
+    loads: list[Segment] = []
+    errors: list[str] = []
+    # The headers are loaded when the script reads SIZEOF_HEADERS (ld sets
+    # link_info.load_phdrs), or when they fit below the first section in its page.
+    phdr_in_segment = bool(ordered) and (load_phdrs or ordered[0].lma % page >= headers % page)
+    if phdr_in_segment:
+        first = ordered[0]
+        phdr_lma = (first.lma - headers) & -page
+        separate_phdr = False
+        if separate and first.flags & SHF_EXECINSTR:
+            separate_phdr = True
+            if ((phdr_lma + headers - 1) & -page) == (first.lma & -page):
+                if phdr_lma >= page:
+                    phdr_lma -= page
+                else:
+                    separate_phdr = False
+        if first.lma < phdr_lma or first.lma < headers:
+            phdr_in_segment = False
+        elif separate_phdr:
+            loads.append(
+                Segment(
+                    PT_LOAD,
+                    PF_R,
+                    (first.vma - headers) & -page,
+                    phdr_lma,
+                    headers,
+                    headers,
+                    page,
+                    (),
+                    True,
+                )
+            )
+            phdr_in_segment = False
+    groups: list[list[OutputSection]] = []
+    current: list[OutputSection] = []
+    writable = executable = False
+    last_size = 0
+    for s in ordered:
+        if current and _new_segment(
+            current[-1], last_size, s, page, separate, executable, writable
+        ):
+            groups.append(current)
+            current = []
+            writable = executable = False
+        current.append(s)
+        writable |= bool(s.flags & SHF_WRITE)
+        executable |= bool(s.flags & SHF_EXECINSTR)
+        last_size = 0 if _is_tbss(s) else s.size
+    if current and not (len(current) == 1 and _is_tbss(current[0])):
+        groups.append(current)
+    for n, group in enumerate(groups):
+        seg, error = _segment(group, page, headers=headers if n == 0 and phdr_in_segment else 0)
+        loads.append(seg)
+        if error:
+            errors.append(error)
+    others: list[Segment] = []
+    i = 0
+    secs = list(sections)
+    tls = [s for s in secs if s.flags & SHF_TLS and s.flags & SHF_ALLOC]
+    while i < len(secs):
+        s = secs[i]
+        if _is_load(s) and s.sh_type == SHT_NOTE:
+            run = [s]
+            while i + 1 < len(secs):
+                b = secs[i + 1]
+                a = run[-1]
+                end = -(-(a.lma + a.size) // max(b.align, 1)) * max(b.align, 1)
+                if b.align == s.align and _is_load(b) and b.sh_type == SHT_NOTE and end == b.lma:
+                    run.append(b)
+                    i += 1
+                else:
+                    break
+            others.append(_segment(run, page, p_type=PT_NOTE, flags=PF_R)[0])
+        i += 1
+    if tls:
+        others.append(_segment(tls, page, p_type=PT_TLS, flags=PF_R)[0])
+    others.append(Segment(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16))
+    return loads + others, errors
+
+
+def phdrs_segments(
+    lay: _Layouter, sections: Sequence[OutputSection], headers: int, page: int
+) -> tuple[list[Segment], list[str]]:
+    """Segments from ``PHDRS`` (ld ``lang_record_phdrs``): a section without ``:phdr``
+    goes where the previous one went (allocated sections only; before any section
+    names one, where the first that does went)."""
+    from kernlint.layout.engine import OS
+
+    node = lay.phdrs_node
+    assert node is not None
+    kept = {s.name: s for s in sections}
+    statements = [o for o in lay.output_sections() if o.name != "/DISCARD/"]
+    assigned: dict[str, tuple[str, ...]] = {}
+    last: tuple[str, ...] | None = None
+    errors: list[str] = []
+    for index, os in enumerate(statements):
+        assert isinstance(os, OS)
+        if os.phdrs:
+            last = os.phdrs
+            names = os.phdrs
+        else:
+            if not os.has_bfd or not os.bfd_flags & SEC_ALLOC or os.type_kind == "NOLOAD":
+                continue
+            if last is None:
+                last = next((o.phdrs for o in statements[index:] if o.phdrs), None)
+                if last is None:
+                    errors.append("no sections assigned to phdrs")
+                    return [], errors
+            names = last
+        if os.name in kept:
+            assigned[os.name] = names
+    declared = {h.name for h in node.headers}
+    for name, phdrs in assigned.items():
+        for p in phdrs:
+            if p != "NONE" and p not in declared:
+                errors.append(f"section `{name}' assigned to non-existent phdr `{p}'")
+    out: list[Segment] = []
+    env = Env(page_size=page)
+    for header in node.headers:
+        members = [s for s in sections if header.name in assigned.get(s.name, ())]
+        p_type = header.type_value
+        if p_type is None:
+            p_type = constant(header.type, env) or 0
+        if p_type == PT_LOAD:
+            members = [s for s in members if s.bfd_flags & SEC_ALLOC]
+        members.sort(key=lambda s: (s.lma, s.vma))
+        flags = constant(header.flags, env) if header.flags is not None else None
+        at = constant(header.at, env) if header.at is not None else None
+        size = 0
+        if header.filehdr:
+            size += _ehdr(lay.ei_class)
+        if header.phdrs:
+            size = headers if header.filehdr else headers - _ehdr(lay.ei_class)
+        seg, error = _segment(
+            members, page, headers=size, flags=flags, paddr=at, p_type=p_type, name=header.name
+        )
+        if error:
+            errors.append(error)
+        out.append(seg)
+    return out, errors
+
+
+def program_headers(
+    lay: _Layouter, sections: Sequence[OutputSection], headers: int
+) -> tuple[list[Segment], int]:
+    """The program headers for ``sections`` and their count."""
+    page = lay.options.max_page_size
+    if lay.ei_class == 32:
+        from dataclasses import replace
+
+        sections = [replace(s, vma=s.vma & 0xFFFFFFFF, lma=s.lma & 0xFFFFFFFF) for s in sections]
+    if lay.phdrs_node is not None:
+        segments, errors = phdrs_segments(lay, sections, headers, page)
+    else:
+        segments, errors = default_segments(
+            sections, headers, page, lay.options.separate_code, lay.load_phdrs
+        )
+    lay.segment_errors = errors
+    return segments, len(segments)
+
+
+__all__ = ["PT_LOAD", "default_segments", "headers_guess", "program_headers"]
+
+_ = ast  # the PHDRS nodes come from kernlint.ldscript.ast
