@@ -64,11 +64,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import anchor
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 ID = "KL201"
 NAME = "missing-subsection-wildcard"
@@ -188,6 +190,8 @@ def covers_family(pattern: str, family: str) -> bool:
 
 
 def _sections(ctx: Context) -> Iterator[ast.OutputSection | ast.OverlaySection]:
+    from kernlint.ldscript import ast
+
     assert ctx.script is not None
     for node in ctx.script.walk():
         if isinstance(node, ast.OutputSection | ast.OverlaySection):
@@ -195,6 +199,8 @@ def _sections(ctx: Context) -> Iterator[ast.OutputSection | ast.OverlaySection]:
 
 
 def _descriptions(ctx: Context, section) -> Iterator[ast.InputSectionDescription]:
+    from kernlint.ldscript import ast
+
     assert ctx.script is not None
     for stmt in ctx.script.statements(section.statements):
         if isinstance(stmt, ast.InputSectionDescription):
@@ -231,6 +237,8 @@ def _fixed(ctx: Context, desc: ast.InputSectionDescription, pat: ast.SectionPatt
 def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
     """The location of ``span`` in the main file (the INCLUDE that brings it in, for a
     node of an included file), and a note naming the included place."""
+    from kernlint.ldscript.evaluate import anchor
+
     at, note = anchor(ctx.script, span)
     return Location.from_span(at), note
 
@@ -238,6 +246,8 @@ def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per pattern that takes a family's plain section while no pattern of
     the script takes its subsections."""
+    from kernlint.ldscript import ast
+
     if ctx.script is None:
         return
     placed: list[tuple[ast.OutputSection | ast.OverlaySection, ast.InputSectionDescription]]

@@ -66,12 +66,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import anchor
 from kernlint.logpattern import LogPattern
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 ID = "KL202"
 NAME = "boot-header-not-kept"
@@ -158,12 +160,16 @@ def _text(ctx: Context, node: ast.FilePattern | ast.SectionPattern | None) -> st
 def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
     """The location of ``span`` in the main file (the INCLUDE that brings it in, for a
     node of an included file), and a note naming the included place."""
+    from kernlint.ldscript.evaluate import anchor
+
     at, note = anchor(ctx.script, span)
     return Location.from_span(at), note
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per header pattern outside KEEP()."""
+    from kernlint.ldscript import ast
+
     if ctx.script is None:
         return
     extra = tuple(getattr(ctx.config, "boot_header_sections", ()) or ())

@@ -69,8 +69,10 @@ from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
 from kernlint.logpattern import LogPattern
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 if TYPE_CHECKING:
     from kernlint.ldscript import LoadedScript
@@ -106,6 +108,8 @@ LOG_PATTERNS = (
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding at `SECTIONS` when no ENTRY() command exists."""
+    from kernlint.ldscript import ast
+
     loaded = ctx.script
     if loaded is None:
         return
@@ -139,6 +143,8 @@ def check(ctx: Context) -> Iterator[Finding]:
 def _sections_anchor(loaded: LoadedScript) -> tuple[ast.Span, int] | None:
     """Where to point in the main file: its `SECTIONS`, or the `INCLUDE` that brings a
     file holding one; None for a script without SECTIONS (a fragment)."""
+    from kernlint.ldscript import ast
+
     for stmt in loaded.script.statements:
         if isinstance(stmt, ast.Sections):
             return stmt.span, len("SECTIONS")

@@ -68,24 +68,16 @@ SECTIONS {
 - Red Hat, "Linker warnings about executable stacks and segments" (2022).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import (
-    PF_R,
-    PF_W,
-    PF_X,
-    PT_LOAD,
-    Env,
-    anchor,
-    constant,
-    describe_permissions,
-    is_allocated,
-    render,
-    section_permissions,
-)
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 ID = "KL204"
 NAME = "rwx-phdr"
@@ -94,10 +86,14 @@ APPLIES_TO = frozenset({SCRIPT})
 
 
 def _flag_letters(flags: int) -> str:
+    from kernlint.ldscript.evaluate import PF_R, PF_W, PF_X
+
     return "".join(c if flags & bit else " " for c, bit in (("R", PF_R), ("W", PF_W), ("E", PF_X)))
 
 
 def _location(loaded, span: ast.Span) -> tuple[Location, str]:
+    from kernlint.ldscript.evaluate import anchor
+
     where, note = anchor(loaded, span)
     return (
         Location(
@@ -113,6 +109,8 @@ def _location(loaded, span: ast.Span) -> tuple[Location, str]:
 def _output_sections(loaded, top: list[ast.Node]) -> Iterator[tuple[ast.OutputSection, tuple]]:
     """Output sections in link order, with the ``:phdr`` list each writes (an overlay
     section without one takes its ``OVERLAY``'s)."""
+    from kernlint.ldscript import ast
+
     for statement in top:
         if not isinstance(statement, ast.Sections):
             continue
@@ -127,6 +125,9 @@ def _output_sections(loaded, top: list[ast.Node]) -> Iterator[tuple[ast.OutputSe
 def _assignments(loaded, top: list[ast.Node]):
     """(section, phdr names, the section whose list it inherits or None, whether that
     section comes later), as GNU ld's ``lang_record_phdrs`` assigns them."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import is_allocated
+
     listed = list(_output_sections(loaded, top))
     last: tuple | None = None
     last_from = None
@@ -155,6 +156,18 @@ def _assignments(loaded, top: list[ast.Node]):
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per RWX `FLAGS`, one per PT_LOAD that mixes code and writable data."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import (
+        PF_W,
+        PF_X,
+        PT_LOAD,
+        Env,
+        constant,
+        describe_permissions,
+        render,
+        section_permissions,
+    )
+
     loaded = ctx.script
     if loaded is None:
         return

@@ -77,22 +77,20 @@ For sections placed in a `MEMORY` region, align the section itself:
 - Limine, `PROTOCOL.md` and its ELF loader (per-page permissions).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import (
-    Env,
-    Placement,
-    anchor,
-    constant,
-    describe_permissions,
-    is_allocated,
-    page_aligned_form,
-    references_dot,
-    section_permissions,
-)
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import (
+        Env,
+        Placement,
+    )
 
 #: Code placed below 1 MiB (BIOS boot sectors at 0x7c00, real-mode stages, Linux's
 #: setup at 0) runs without paging: no page permissions to mix.
@@ -110,6 +108,9 @@ def _page_multiple(value: int | None, page: int) -> bool:
 
 def _is_align_call(expr: ast.Node, env: Env, page: int) -> bool:
     """``ALIGN(k*page)`` / ``BLOCK(k*page)``: aligns the absolute `.` everywhere."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import constant
+
     return (
         isinstance(expr, ast.Call)
         and expr.function in ("ALIGN", "BLOCK")
@@ -119,6 +120,8 @@ def _is_align_call(expr: ast.Node, env: Env, page: int) -> bool:
 
 
 def _combined(node: ast.Assignment) -> ast.Node:
+    from kernlint.ldscript import ast
+
     if node.op == "=":
         return node.expr
     dot = ast.Dot(span=node.span)
@@ -129,6 +132,9 @@ def _top_level_step(expr: ast.Node, env: Env, page: int) -> bool | None:
     """What `. = expr` between two sections does to the page boundary: True when it
     starts a new page, False when it provably does not (`.` stays in or after the
     same page: `ALIGN(16)`, `. + 8`), None when unknown (an absolute jump)."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import constant, page_aligned_form, references_dot
+
     if page_aligned_form(expr, env, page) is True:
         return True
     if isinstance(expr, ast.Call) and expr.function == "DATA_SEGMENT_ALIGN":
@@ -155,6 +161,9 @@ def _top_level_step(expr: ast.Node, env: Env, page: int) -> bool | None:
 
 def _ends_on_page(section: ast.OutputSection, statements, placement, env, page) -> bool | None:
     """True when the last thing in ``section`` aligns `.` to a page."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import page_aligned_form
+
     last = None
     for statement in statements:
         content = isinstance(statement, ast.InputSectionDescription | ast.Data | ast.Constructors)
@@ -181,6 +190,9 @@ def _separated(
     page: int,
     has_memory: bool,
 ) -> bool | None:
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import constant, page_aligned_form
+
     if second.align is not None:
         align = constant(second.align, env)
         if align is None:
@@ -216,6 +228,9 @@ def _letters(perms: frozenset[str]) -> str:
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per class change with no page boundary, at the second section."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import Env, is_allocated, section_permissions
+
     loaded = ctx.script
     if loaded is None:
         return
@@ -269,6 +284,8 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 
 def _finding(loaded, first, first_perms, second, perms, page) -> Finding:
+    from kernlint.ldscript.evaluate import anchor, describe_permissions
+
     merged = _letters(first_perms | perms)
     span, note = anchor(loaded, second.name_span or second.span)
     if second.region is not None and second.address is None:

@@ -73,12 +73,17 @@ To keep a size budget, check it: `ASSERT(. <= 0x1be, "boot code too big");` befo
   the wild).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript.evaluate import MASK, anchor, references_dot, render
 from kernlint.logpattern import LogPattern
+
+if TYPE_CHECKING:
+    pass
 
 ID = "KL206"
 NAME = "location-counter-backwards"
@@ -129,6 +134,8 @@ LOG_PATTERNS = (
 
 
 def _statement(node) -> str:
+    from kernlint.ldscript.evaluate import render
+
     if node.op == "=":
         return f". = {render(node.expr)}"
     return f". {node.op} {render(node.expr)}"
@@ -136,6 +143,8 @@ def _statement(node) -> str:
 
 def _where(step, back, name: str) -> str:
     """How far back, in ld's terms when the section's start is known."""
+    from kernlint.ldscript.evaluate import MASK
+
     start = step.start
     if back.by is not None:
         return f"by {back.by:#x} bytes (from offset {back.before} of `{name}`)"
@@ -153,6 +162,8 @@ def _where(step, back, name: str) -> str:
 
 
 def _fix(step, back, name: str, text: str) -> str:
+    from kernlint.ldscript.evaluate import MASK, references_dot
+
     if step.node.op != "=" or references_dot(step.node.expr):
         n = back.by if back.by is not None else (back.before.low - back.to) & MASK
         return (
@@ -173,6 +184,8 @@ def _fix(step, back, name: str, text: str) -> str:
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per provably backward assignment to `.` inside an output section."""
+    from kernlint.ldscript.evaluate import anchor, references_dot
+
     loaded = ctx.script
     if loaded is None:
         return

@@ -67,11 +67,14 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
 from kernlint.logpattern import LogPattern
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 ID = "KL207"
 NAME = "undeclared-memory-region"
@@ -172,6 +175,8 @@ def _line_of(span: ast.Span, anchor: ast.Include | None) -> str:
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per region use (or alias) that GNU ld cannot resolve."""
+    from kernlint.ldscript import ast
+
     loaded = ctx.script
     if loaded is None or loaded.diagnostics:
         return
@@ -249,6 +254,8 @@ def _use(
     regions: dict[str, tuple[ast.Span, ast.Include | None]],
     aliases: dict[str, tuple[ast.Span, ast.Include | None]],
 ) -> Finding:
+    from kernlint.ldscript import ast
+
     arrow = "AT>" if lma else ">"
     loc, note = _where(ctx, node.span, anchor, (name, lma))
     if name in aliases:

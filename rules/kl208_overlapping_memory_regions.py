@@ -57,11 +57,14 @@ MEMORY
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import ABS, Env, Region, Value, constant
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import Region, Value
 
 ID = "KL208"
 NAME = "overlapping-memory-regions"
@@ -77,6 +80,9 @@ def _top_level(ctx: Context) -> Iterator[ast.Node]:
 def _constant_symbols(ctx: Context) -> dict[str, Value]:
     """Symbols assigned exactly once in the whole script, outside SECTIONS, with a
     plain `=`, whose value is constant given the ones before."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import ABS, Env, Value, constant
+
     counts: dict[str, int] = {}
     for node, _ in ctx.script.walk_anchored():
         if isinstance(node, ast.Assignment):
@@ -122,6 +128,9 @@ def _line(region: ast.MemoryRegion, anchor: ast.Include | None) -> str:
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per overlapping pair, at the region declared second."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import Env, Region, constant
+
     if ctx.script is None:
         return
     symbols = _constant_symbols(ctx)

@@ -72,12 +72,17 @@ backward").
   written at the top level of `SECTIONS`, where they are addresses for both linkers).
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import ABS, MASK, NUMBER, DotAssignment, anchor, render
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import DotAssignment
 
 ID = "KL211"
 NAME = "section-relative-dot"
@@ -94,6 +99,9 @@ def _number_kind(expr: ast.Node, step: DotAssignment, absolute: frozenset[str]) 
     """True when GNU ld reads ``expr`` as a plain number inside an output section:
     built only from numbers, absolute symbols (``absolute``: assigned outside output
     sections) and number-valued builtins."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import ABS, NUMBER
+
     if isinstance(expr, ast.Number):
         return True
     if isinstance(expr, ast.Symbol):
@@ -119,6 +127,8 @@ def _number_kind(expr: ast.Node, step: DotAssignment, absolute: frozenset[str]) 
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per `. = <number>` that reads like an address inside a section."""
+    from kernlint.ldscript.evaluate import MASK, NUMBER, anchor, render
+
     loaded = ctx.script
     if loaded is None:
         return
@@ -199,6 +209,8 @@ def check(ctx: Context) -> Iterator[Finding]:
 
 
 def _symbols(expr: ast.Node) -> Iterator[str]:
+    from kernlint.ldscript import ast
+
     for node in ast.walk(expr):
         if isinstance(node, ast.Symbol):
             yield node.name

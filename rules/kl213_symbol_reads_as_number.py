@@ -52,10 +52,13 @@ is a symbol to both linkers). If a number was meant, write it as `0x...`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 ID = "KL213"
 NAME = "symbol-reads-as-number"
@@ -99,6 +102,8 @@ def _explain(number: ast.Number) -> str:
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per suffixed word read in an expression."""
+    from kernlint.ldscript import ast
+
     if ctx.script is None:
         return
     nodes = list(ctx.script.walk_anchored())

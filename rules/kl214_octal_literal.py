@@ -47,10 +47,13 @@ boot_stack_size = boot_stack_pages * 4K;
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 ID = "KL214"
 NAME = "octal-literal"
@@ -92,6 +95,8 @@ def _suffix(text: str) -> str:
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per leading-zero literal the two linkers read differently."""
+    from kernlint.ldscript import ast
+
     if ctx.script is None:
         return
     for node, anchor in ctx.script.walk_anchored():

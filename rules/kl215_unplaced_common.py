@@ -74,11 +74,13 @@ import fnmatch
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
 from kernlint.finding import Finding, Location
-from kernlint.ldscript import ast
-from kernlint.ldscript.evaluate import anchor
+
+if TYPE_CHECKING:
+    from kernlint.ldscript import ast
 
 ID = "KL215"
 NAME = "unplaced-common"
@@ -102,6 +104,8 @@ class _Event:
 
 
 def _events(ctx: Context) -> list[_Event]:
+    from kernlint.ldscript import ast
+
     assert ctx.script is not None
     out: list[_Event] = []
 
@@ -128,10 +132,14 @@ def _events(ctx: Context) -> list[_Event]:
 
 
 def _uses_dot(expr: ast.Node) -> bool:
+    from kernlint.ldscript import ast
+
     return any(isinstance(n, ast.Dot) for n in ast.walk(expr))
 
 
 def _defines(event: _Event, names: re.Pattern[str]) -> bool:
+    from kernlint.ldscript import ast
+
     node = event.node
     return (
         event.kind == "assign"
@@ -157,12 +165,16 @@ def _at(ctx: Context, span: ast.Span) -> str:
 def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
     """The location of ``span`` in the main file (the INCLUDE that brings it in, for a
     node of an included file), and a note naming the included place."""
+    from kernlint.ldscript.evaluate import anchor
+
     at, note = anchor(ctx.script, span)
     return Location.from_span(at), note
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding when COMMON input is placed outside the .bss boundary symbols."""
+    from kernlint.ldscript import ast
+
     if ctx.script is None:
         return
     events = _events(ctx)

@@ -111,11 +111,12 @@ _FIX_SECTION = (
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield one finding when the config section is missing or refused."""
-    from kernlint.boot import bootloader_api as api
     from kernlint.boot.protocol import BOOTLOADER_API
 
     if BOOTLOADER_API not in ctx.boot_protocols:
         return
+    from kernlint.boot import bootloader_api as api
+
     image = ctx.image
     section = image.section_by_name(api.SECTION)
     if section is None:

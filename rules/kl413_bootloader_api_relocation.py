@@ -159,11 +159,12 @@ _FIXES = {
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield one finding per problem kind the bootloader's loader would stop at."""
-    from kernlint.boot import bootloader_api as api
     from kernlint.boot.protocol import BOOTLOADER_API
 
     if BOOTLOADER_API not in ctx.boot_protocols:
         return
+    from kernlint.boot import bootloader_api as api
+
     for problem in api.loader_problems(ctx.image):
         if problem.kind == "ignored-table":
             outcome = "the bootloader never applies them"
