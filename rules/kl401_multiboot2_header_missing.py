@@ -62,7 +62,7 @@ from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
 
 if TYPE_CHECKING:
-    from kernlint.boot.headers import Placement
+    pass
 
 
 ID = "KL401"
@@ -109,8 +109,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"the Multiboot 2 header is at file offset {h.offset:#x} ({h.offset} bytes),"
             f" beyond the first {multiboot2.SEARCH} bytes that GRUB searches;"
             f" {where.describe()}; {_GRUB}",
-            _location(where),
-            fix=_fix(where.section),
+            where.location(),
+            fix=where.place_first_fix(".multiboot2"),
         )
     elif not any(h.in_window for h in headers.multiboot2):
         yield Finding(
@@ -126,20 +126,3 @@ def check(ctx: Context) -> Iterator[Finding]:
             ),
         )
     # else: a magic with a bad checksum or architecture in the window: KL402's.
-
-
-def _location(where: Placement) -> Location:
-    return Location(
-        section=where.section, address=where.address, offset=where.offset, symbol=where.symbol
-    )
-
-
-def _fix(section: str | None) -> str:
-    generic = (".text", ".data", ".rodata", ".boot", None)
-    name = ".multiboot2" if section in generic else section
-    return (
-        f"place the header first: `KEEP(*({name}))` as the first statement of the first"
-        f" output section (`.text : {{ KEEP(*({name})) *(.text .text.*) }}`), so it sits"
-        " at the start of the loaded bytes; keep the KEEP(), or --gc-sections drops it"
-        " (KL202)"
-    )

@@ -67,7 +67,7 @@ from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
 
 if TYPE_CHECKING:
-    from kernlint.boot.headers import Placement
+    pass
 
 
 ID = "KL403"
@@ -101,8 +101,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f" only offsets below {multiboot1.QEMU_SEARCH:#x} and does not see a"
                 ' Multiboot image ("Error loading uncompressed kernel without PVH ELF'
                 ' Note")',
-                _location(where),
-                fix=_fix(where.section),
+                where.location(),
+                fix=where.place_first_fix(".multiboot"),
             )
         return
     beyond = headers.beyond_window[0]
@@ -114,8 +114,8 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"the Multiboot 1 header is at file offset {h.offset:#x} ({h.offset} bytes),"
             f" beyond the first {multiboot1.SEARCH} bytes that GRUB and QEMU search;"
             f" {where.describe()}; {_GRUB}",
-            _location(where),
-            fix=_fix(where.section),
+            where.location(),
+            fix=where.place_first_fix(".multiboot"),
         )
     elif not in_window:
         yield Finding(
@@ -131,20 +131,3 @@ def check(ctx: Context) -> Iterator[Finding]:
             ),
         )
     # else: a magic with a bad checksum in the window: KL404 reports it.
-
-
-def _location(where: Placement) -> Location:
-    return Location(
-        section=where.section, address=where.address, offset=where.offset, symbol=where.symbol
-    )
-
-
-def _fix(section: str | None) -> str:
-    generic = (".text", ".data", ".rodata", ".boot", None)
-    name = ".multiboot" if section in generic else section
-    return (
-        f"place the header first: `KEEP(*({name}))` as the first statement of the first"
-        f" output section (`.text : {{ KEEP(*({name})) *(.text .text.*) }}`), so it sits"
-        " at the start of the loaded bytes; keep the KEEP(), or --gc-sections drops it"
-        " (KL202)"
-    )

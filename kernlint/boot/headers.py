@@ -23,6 +23,7 @@ from kernlint.boot.pvh import PvhNote, find_pvh
 
 if TYPE_CHECKING:
     from kernlint.elf.model import Image, Section
+    from kernlint.finding import Location
 
 #: Bytes read from the file's start: the larger of the two search windows.
 WINDOW = max(multiboot1.SEARCH, multiboot2.SEARCH)
@@ -179,6 +180,27 @@ class Placement:
         others = [p for p in self.pushers if p[0] != self.section]
         after = f", after {self.describe_pushers(exclude=self.section)}" if others else ""
         return f"output section {self.section} put it there, {self.into} bytes into it{after}"
+
+    def location(self) -> Location:
+        """The finding location of the header: section, address, file offset, symbol."""
+        from kernlint.finding import Location
+
+        return Location(
+            section=self.section, address=self.address, offset=self.offset, symbol=self.symbol
+        )
+
+    def place_first_fix(self, default_name: str) -> str:
+        """The fix for a header that the search window misses: ``KEEP()`` its input
+        section first in the first output section (named after the header's own section,
+        or ``default_name`` when it sits in a generic one such as ``.text``)."""
+        generic = (".text", ".data", ".rodata", ".boot", None)
+        name = default_name if self.section in generic else self.section
+        return (
+            f"place the header first: `KEEP(*({name}))` as the first statement of the first"
+            f" output section (`.text : {{ KEEP(*({name})) *(.text .text.*) }}`), so it sits"
+            " at the start of the loaded bytes; keep the KEEP(), or --gc-sections drops it"
+            " (KL202)"
+        )
 
 
 def placement(headers: BootHeaders, offset: int) -> Placement:

@@ -51,6 +51,8 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from kernlint.boot.magic import aligned_hits
+
 MAGIC = 0xE85250D6
 #: The header must be inside the first SEARCH bytes (``MULTIBOOT_SEARCH``).
 SEARCH = 32768
@@ -445,16 +447,8 @@ def scan(
     offsets searched (magics starting in ``[start, limit)``; a header may extend past
     ``limit``).
     Occurrences with a wrong checksum or architecture are included (KL402)."""
-    found: list[Multiboot2Header] = []
-    end = len(data) if limit is None else max(0, min(len(data), limit - base))
-    i = data.find(_MAGIC_BYTES, max(0, start - base), end)
-    while i >= 0:
-        if (base + i) % ALIGN == 0:
-            header = parse(data, i, base)
-            if header is not None:
-                found.append(header)
-        i = data.find(_MAGIC_BYTES, i + 1, end)
-    return found
+    hits = aligned_hits(data, _MAGIC_BYTES, ALIGN, base, limit, start)
+    return [h for h in (parse(data, i, base) for i in hits) if h is not None]
 
 
 def relocatable_problem(tag: Tag, load_size: int) -> str | None:
