@@ -151,6 +151,13 @@ def find_config(start: str | None = None) -> Path | None:
 
 
 def _has_tool_table(path: Path) -> bool:
+    """Does ``path`` (a pyproject.toml) have a ``[tool.kernlint]`` table? Most have
+    none: a file whose text never says ``kernlint`` is not parsed at all."""
+    try:
+        if b"kernlint" not in path.read_bytes():
+            return False
+    except OSError:
+        return False
     try:
         return "kernlint" in _read_toml(path).get("tool", {})
     except ConfigError:
