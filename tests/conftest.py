@@ -83,7 +83,7 @@ def outputs(folder: Path, prefix: str) -> list[Path]:
     and sources themselves."""
     if re.match(r"kl6\d\d-", folder.name):
         suffixes = SOURCE_SUFFIXES
-    elif re.match(r"kl2\d\d-", folder.name):
+    elif re.match(r"kl2\d\d-|kl501-", folder.name):
         suffixes = (".ld", ".lds", ".x")
     else:
         suffixes = (".elf", ".o", ".bin")

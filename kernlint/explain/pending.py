@@ -32,11 +32,6 @@ class PendingRule:
     patterns: tuple[LogPattern, ...]
 
 
-_RELOC_EXPLAIN = (
-    "The relocation {type} at {at} must store {referent} in a {width}, and the value"
-    " does not fit, so the link fails. {reloc_fix}"
-)
-
 #: ASSERT lines of a script given with ``--artifacts`` are matched by their message
 #: (:mod:`kernlint.explain.asserts`); this is the explanation they get (KL209).
 ASSERT_EXPLAIN = (
@@ -46,38 +41,4 @@ ASSERT_EXPLAIN = (
     " be empty): read it, then shrink or move what broke it, or correct the limit."
 )
 
-PENDING: tuple[PendingRule, ...] = (
-    PendingRule(
-        "KL501",
-        "relocation-overflow",
-        "error",
-        "the layout model (issue #7)",
-        (
-            # GNU ld 2.40 (observed; printed after an "a.o: in function `f':" line).
-            LogPattern(
-                "ld",
-                r"(?<!\S)(?:(?P<source>[^\s()]+?):(?:(?P<source_line>\d+):)?)?"
-                r"\((?P<section>[^\s+()]+)\+(?P<offset>0x[0-9a-fA-F]+)\):"
-                r" relocation truncated to fit:"
-                r" (?P<type>R_\w+) against (?:(?:undefined )?symbol `(?P<symbol>[^']+)'"
-                r"(?: defined in (?P<target_section>\S+) section in (?P<defined_in>\S+))?"
-                r"|`(?P<target>[^']+)'(?:\+(?P<addend>\w+))?)",
-                _RELOC_EXPLAIN,
-                "(.text+0x1): relocation truncated to fit: R_X86_64_32 against symbol"
-                " `far_sym' defined in .far section in a.o",
-            ),
-            # LLD 14 (observed); rust-lld prints the same after "rust-lld: error:".
-            LogPattern(
-                "lld",
-                r"(?<!\S)(?P<object>\S+?):\((?:function (?P<function>[^:]+): )?"
-                r"(?P<section>[^\s+()]+)\+(?P<offset>0x[0-9a-fA-F]+)\):"
-                r" relocation (?P<type>R_\w+) out of range:"
-                r" (?P<value>-?\d+) is not in \[(?P<min>-?\d+), (?P<max>-?\d+)\]"
-                r"(?:; references (?P<symbol>\S+))?",
-                _RELOC_EXPLAIN + " The value is {value_hex}; the field holds {min} to {max}.",
-                "ld.lld: error: a.o:(.text+0x1): relocation R_X86_64_32 out of range:"
-                " 18446744071562067968 is not in [0, 4294967295]; references far_sym",
-            ),
-        ),
-    ),
-)
+PENDING: tuple[PendingRule, ...] = ()

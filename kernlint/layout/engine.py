@@ -1159,6 +1159,7 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
         headers_size=headers,
         ei_class=lay.ei_class,
         placement=final["placement"],
+        objects=tuple(objects),
     )
 
 

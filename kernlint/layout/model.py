@@ -178,7 +178,10 @@ class Layout:
     when referenced), by name; ``discarded`` the input sections ``/DISCARD/`` or
     ``--gc-sections`` removed, with why; ``orphans``; ``asserts`` every ``ASSERT``
     evaluated; ``unsupported`` what was not modelled; ``errors`` the fatal errors ld
-    would stop with (``cannot move location counter backwards``...)."""
+    would stop with (``cannot move location counter backwards``...); ``objects`` the
+    :class:`~kernlint.layout.objects.ObjectFile` s laid out, in command-line order (their
+    ``index`` is the first item of ``placement``'s keys), for rules that read their
+    symbols and relocations (KL501)."""
 
     sections: tuple[OutputSection, ...]
     segments: tuple[Segment, ...]
@@ -193,6 +196,7 @@ class Layout:
     headers_size: int = 0
     ei_class: int = 64
     placement: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
+    objects: tuple = field(default=(), repr=False, compare=False)
 
     def section(self, name: str) -> OutputSection | None:
         return next((s for s in self.sections if s.name == name), None)
