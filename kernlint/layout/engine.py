@@ -15,7 +15,9 @@ node that documents it:
    an unmatched section joins an output section of its own name, else gets a new
    output section after the one named ``.text``/``.rodata``/``.data``/``.bss`` for
    its kind, else after the last output section with the same flags; it inherits
-   that section's regions and program headers.
+   that section's regions and program headers. The empty sections the x86 backend
+   creates (``.got``, ``.iplt``, ``.rela.dyn``, ...) are orphans of the first file
+   too: stripped, they still take places in the statement list.
 5. **Empty sections** ("Output Section Discarding"): an output section without
    contents, data statements or assignments to ``.`` is not created.
 6. **Sizing** (``lang_size_sections_1``): the location counter at top level is an
@@ -28,7 +30,9 @@ node that documents it:
    next address, else it keeps the previous section's LMA-VMA offset ("Output
    Section LMA"). Expressions are evaluated by :mod:`kernlint.ldscript.evaluate`
    with the section-relative semantics of "The Section of an Expression". Sizing is
-   repeated until addresses are stable (forward references, ``SIZEOF_HEADERS``).
+   repeated until addresses are stable (forward references, ``SIZEOF_HEADERS``); the
+   symbols get their values from the last pass with ``lang_do_assignments``' ``.``,
+   which skips the addresses of sections ld never created or stripped.
 7. **Program headers** (:mod:`.segments`): ``PHDRS`` ("PHDRS Command"), else bfd's
    default mapping.
 
@@ -49,6 +53,7 @@ from kernlint.layout.match import Matcher, ordered
 from kernlint.layout.model import (
     SEC_ALLOC,
     SEC_CODE,
+    SEC_DATA,
     SEC_DEBUGGING,
     SEC_HAS_CONTENTS,
     SEC_LOAD,
@@ -61,12 +66,14 @@ from kernlint.layout.model import (
     SHF_WRITE,
     SHT_NOBITS,
     AssertResult,
+    BackwardMove,
     InputSection,
     Layout,
     Options,
     Orphan,
     OutputSection,
     Placed,
+    RegionError,
     Unsupported,
 )
 from kernlint.layout.objects import SHN_ABS, SHN_COMMON, SHN_LORESERVE, SHN_UNDEF, ObjectFile
@@ -85,9 +92,13 @@ from kernlint.ldscript.evaluate import (
 )
 
 DEFAULT_REGION = "*default*"
-MAX_PASSES = 6
+MAX_PASSES = 10  # ldelf_map_segments gives up ("looping in map_segments") after 10
 SHT_PROGBITS = 1
+SHT_RELA = 4
 SHT_NOTE = 7
+SHT_REL = 9
+#: Section indices of the linker-created sections (:func:`linker_created`).
+CREATED_INDEX = -10
 
 
 def _where(node: ast.Node | None) -> str:
@@ -132,6 +143,7 @@ class OS:
     lma: int = 0
     size: int = 0
     align: int = 1
+    map_align: int = 1  # the alignment lang_add_section gave it (SUBALIGN not yet)
     placed: list[Placed] = field(default_factory=list)
 
     @property
@@ -173,6 +185,8 @@ class _Layouter:
             self.ei_class = 32
         elif options.machine == "elf_x86_64":
             self.ei_class = 64
+        # ld prints addresses (%V) with 8 hex digits for ELF32 outputs, 16 for ELF64.
+        self.digits = 8 if self.ei_class == 32 else 16
         self.page = options.max_page_size
         self.regions: dict[str, Region] = memory_regions(self.top, Env(page_size=self.page))
         self.region_attrs: dict[str, tuple[int, int]] = {}
@@ -187,6 +201,8 @@ class _Layouter:
         self.provided: set[str] = set()
         self.load_phdrs = False
         self.segment_errors: list[str] = []
+        self.created: list[InputSection] = []
+        self.keep_keys: set[tuple[int, int]] = set()
 
     # -- helpers
 
@@ -307,10 +323,37 @@ class _Layouter:
         first = [o for name in named for o in self.objects if o.path == name]
         return first + [o for o in self.objects if o not in first]
 
+    def sections_of(self, obj: ObjectFile) -> list[InputSection]:
+        """``obj``'s input sections as ld sees them: the first file loaded also holds
+        the sections the x86 backend creates (:func:`linker_created`)."""
+        if obj is self.ordered_files[0]:
+            return self.first_sections
+        return obj.sections
+
+    def kept_by_script(self, files: list[ObjectFile]) -> set[tuple[int, int]]:
+        """Every input section a ``KEEP`` pattern matches, wherever it goes
+        (``lang_gc_sections_1`` sets ``SEC_KEEP`` on them with or without
+        ``--gc-sections``); the flag reaches the output section, which ld then
+        keeps even when empty."""
+        keeps = [
+            Matcher(node)
+            for node in self.loaded.walk()
+            if isinstance(node, ast.InputSectionDescription) and node.keep
+        ]
+        kept: set[tuple[int, int]] = set()
+        for m in keeps:
+            for obj in files:
+                if m.file_selected(obj.path):
+                    kept.update(s.key for s in self.sections_of(obj) if m.match(s) is not None)
+        return kept
+
     def map_inputs(self, dropped: set[tuple[int, int]]) -> None:
         placed: set[tuple[int, int]] = set(dropped)
         files = self.file_order()
         self.ordered_files = files
+        self.created = linker_created(files[0], self.ei_class) if files else []
+        self.first_sections = files[0].sections + self.created if files else []
+        self.keep_keys = self.kept_by_script(files)
         for os in list(self.output_sections()):
             discard = os.name == "/DISCARD/"
             for child in os.children:
@@ -320,7 +363,7 @@ class _Layouter:
                     for obj in files:
                         if not m.file_selected(obj.path):
                             continue
-                        for section in obj.sections:
+                        for section in self.sections_of(obj):
                             if section.key in placed:
                                 continue
                             kind = m.match(section)
@@ -341,7 +384,9 @@ class _Layouter:
                     if os.type_kind == "NOLOAD":
                         flags = SEC_ALLOC
                     if os.has_bfd:
-                        os.bfd_flags |= flags
+                        # ldlang.c: SEC_READONLY only for the init_os of a
+                        # section the data statement creates.
+                        os.bfd_flags |= flags & ~SEC_READONLY
                     else:
                         self.init_os(os, flags)
                     if os.sh_type == 0:
@@ -401,22 +446,27 @@ class _Layouter:
         if os.has_input:
             flags &= ~SEC_READONLY
         os.bfd_flags |= flags
+        if section.key in self.keep_keys:
+            os.keep = True  # SEC_KEEP of the input
         if not os.has_input:
             os.has_input = True
             os.sh_type = SHT_NOBITS if os.type_kind == "NOLOAD" else section.sh_type
         align = section.align
         if os.node is not None and os.node.subalign is not None:
-            # SUBALIGN replaces the input's alignment, and so sets the output's
-            # ("Forced Input Alignment").
+            # SUBALIGN replaces the input's alignment when it is placed, but
+            # lang_add_section has already raised the output's alignment to the
+            # input's own (ld 2.40: an input aligned 256 under SUBALIGN(1) still
+            # aligns the output section to 256); sizing raises it to SUBALIGN.
             sub = evaluate(os.node.subalign, Env(page_size=self.page))
             if sub is not None:
-                align = max(1, sub.value)
+                align = max(align, sub.value)
         os.align = max(os.align, align)
+        os.map_align = max(os.map_align, section.align)
 
     def place_orphans(self, placed: set[tuple[int, int]]) -> None:
         hold: dict[str, dict] = {}
         for obj in self.ordered_files:
-            for section in obj.sections:
+            for section in self.sections_of(obj):
                 if section.key in placed:
                     continue
                 placed.add(section.key)
@@ -444,6 +494,11 @@ class _Layouter:
     def place_orphan(self, s: InputSection, hold: dict[str, dict]) -> None:
         """``ldelf_place_orphan`` and ``lang_insert_orphan`` (ld 2.40)."""
         name = s.name
+        if s.flags & SEC_ALLOC and s.sh_type in (SHT_RELA, SHT_REL):
+            # -z combreloc (the default): allocated relocation sections go to one
+            # .rela.dyn (.rel.dyn) output section.
+            name = ".rela.dyn" if s.sh_type == SHT_RELA else ".rel.dyn"
+        created = s.index <= CREATED_INDEX
         match_by_name = None
         for os in self.output_sections():
             if os.name != name or (os.node is not None and os.node.constraint):
@@ -453,14 +508,16 @@ class _Layouter:
                 or (((s.flags ^ os.bfd_flags) & (SEC_LOAD | SEC_ALLOC)) == 0 and _same_type(os, s))
             ):
                 self.append_orphan(os, s)
-                self.orphans.append(Orphan(s, os.name, None, joined=True))
+                if not created:
+                    self.orphans.append(Orphan(s, os.name, None, joined=True))
                 return
             if not os.has_bfd:
                 match_by_name = os
                 break
         if match_by_name is not None:
             self.append_orphan(match_by_name, s)
-            self.orphans.append(Orphan(s, match_by_name.name, None, joined=True))
+            if not created:
+                self.orphans.append(Orphan(s, match_by_name.name, None, joined=True))
             return
         flags = s.flags
         kind = _orphan_kind(s)
@@ -470,6 +527,8 @@ class _Layouter:
             place["init"] = True
             if named is not None:
                 place["os"] = next((o for o in self.output_sections() if o.name == named), None)
+        if kind == "rel" and place["os"] is None:
+            place["os"] = self.output_rel_find()
         after = place["os"]
         if after is None and kind is not None:
             after, exact = self.find_by_flags(s, flags)
@@ -490,7 +549,24 @@ class _Layouter:
             where = self.stmts.index(place["stmt"]) + 1
         self.stmts.insert(where, new)
         place["stmt"] = new
-        self.orphans.append(Orphan(s, name, after.name if after is not None else None))
+        if not created:
+            self.orphans.append(Orphan(s, name, after.name if after is not None else None))
+
+    def output_rel_find(self) -> OS | None:
+        """ldelf.c ``output_rel_find`` for a dynamic relocation orphan (``isdyn``):
+        none when the script has a ``.rel*`` output section before it, else the last
+        read-only allocated output section, else the last allocated one, else the
+        last one."""
+        last = last_alloc = last_ro_alloc = None
+        for look in self.output_sections():
+            if look.name.startswith(".rel") and not (look.node and look.node.constraint):
+                break
+            last = look
+            if look.has_bfd and look.bfd_flags & SEC_ALLOC:
+                last_alloc = look
+                if look.bfd_flags & SEC_READONLY:
+                    last_ro_alloc = look
+        return last_ro_alloc or last_alloc or last
 
     def insert_after(self, after: OS | None) -> int:
         """ld's ``insert_os_after``: skip what belongs to ``after`` (symbol
@@ -616,13 +692,15 @@ class _Layouter:
 
     # -- 6. sizing
 
-    def size_pass(self, prev: dict, headers_size: int, final: bool) -> dict:
+    def size_pass(self, prev: dict, headers_size: int, final: bool, mark: bool = False) -> dict:
         st = _State(self, prev, headers_size, final)
+        st.mark = mark
         for item in self.stmts:
             if isinstance(item, Stmt):
                 if item.kind == "assign":
                     st.top_assign(item.node)
                 else:
+                    st.current[DEFAULT_REGION] = st.dot
                     st.do_assert(item.node, None)
             else:
                 st.size_os(item)
@@ -649,6 +727,32 @@ _HOLD_FLAGS = {
 }
 
 
+def linker_created(obj: ObjectFile, ei_class: int) -> list[InputSection]:
+    """The empty sections the x86 backend adds to the first input file of a static
+    link (``_bfd_elf_create_got_section``, ``_bfd_elf_create_ifunc_sections``), in
+    its section list order: ``.rela.got .got .got.plt .iplt .rela.iplt .igot.plt``
+    (``.rel.*`` for ``elf_i386``; seen with ld 2.40 ``-Map`` and ``*(*)``). Empty,
+    they are stripped from the output, but as orphans they take a place in the
+    statement list, which moves later orphans and symbol assignments around them.
+    ELF types as bfd gives them when it creates them: ``.got`` is ``PROGBITS``
+    (a special name), ``.rela.*`` ``RELA``, the others none."""
+    rel = (SHT_RELA, ".rela") if ei_class == 64 else (SHT_REL, ".rel")
+    word = 8 if ei_class == 64 else 4
+    data = SEC_ALLOC | SEC_LOAD | SEC_HAS_CONTENTS
+    table = [
+        (rel[1] + ".got", rel[0], data | SEC_READONLY, word),
+        (".got", SHT_PROGBITS, data, word),
+        (".got.plt", 0, data, word),
+        (".iplt", 0, data | SEC_READONLY | SEC_CODE, 1),  # no alignment while empty
+        (rel[1] + ".iplt", rel[0], data | SEC_READONLY, word),
+        (".igot.plt", 0, data, word),
+    ]
+    return [
+        InputSection(obj.path, CREATED_INDEX - i, name, sh_type, 0, 0, align, flags, obj.index)
+        for i, (name, sh_type, flags, align) in enumerate(table)
+    ]
+
+
 def _orphan_kind(s: InputSection) -> str | None:
     """Which ``hold`` entry of ``ldelf_place_orphan`` an orphan uses."""
     flags = s.flags
@@ -664,6 +768,8 @@ def _orphan_kind(s: InputSection) -> str | None:
         return "tdata"
     if not flags & SEC_READONLY:
         return "data"
+    if flags & SEC_LOAD and s.sh_type in (SHT_RELA, SHT_REL):
+        return "rel"
     if not flags & SEC_CODE:
         return "rodata"
     return "text"
@@ -729,8 +835,13 @@ class _State:
         self.lay = lay
         self.prev = prev
         self.final = final
+        self.mark = False
         self.headers_size = headers_size
         self.dot = 0
+        # ``.`` as lang_do_assignments sees it (the final symbol values): it skips
+        # the address expressions of sections ld never created or stripped
+        # without a symbol assignment inside, which sizing (``self.dot``) applies.
+        self.adot = 0
         self.current: dict[str, int] = {DEFAULT_REGION: 0}
         for name, r in lay.regions.items():
             self.current[name] = r.origin or 0
@@ -743,6 +854,10 @@ class _State:
         self.script: dict[str, Value] = {}
         self.asserts: list[AssertResult] = []
         self.errors: list[str] = []
+        self.region_errors: list[RegionError] = []
+        self.backward_moves: list[BackwardMove] = []
+        self.full_message: dict[str, str] = {}  # region -> section that did not fit
+        self.in_region: dict[str, list[str]] = {}
         self.unresolved: list[tuple[str, ast.Node]] = []
         self.placement: dict[tuple[int, int], tuple[str, int]] = {}
         self.symbols = ChainMap(self.script, prev.get("objsyms", {}), prev.get("script", {}))
@@ -780,18 +895,31 @@ class _State:
         return node.target in self.lay.provided
 
     def top_assign(self, node: ast.Assignment) -> None:
-        self.check_asserts_in(node.expr, None, self.dot)
+        # Every top-level assignment statement, to `.` or to a symbol (and ASSERT),
+        # sets the default region's next address to `.` (lang_size_sections_1,
+        # lang_assignment_statement_enum with abs_output_section): a symbol
+        # assignment after a section ld never created makes its address stick.
+        self.current[DEFAULT_REGION] = self.dot
+        dot = self.adot if self.final else self.dot
+        self.check_asserts_in(node.expr, None, dot)
         if node.target == ".":
+            if self.final:
+                v, env = self.value(_combined(node), None, self.adot, "assignment to .")
+                target = None if v is None else address_of(v, env)
+                if target is not None:
+                    self.adot = target & MASK
             v, env = self.value(_combined(node), None, self.dot, "assignment to .")
             if v is not None:
                 target = address_of(v, env)
                 if target is not None:
                     self.dot = target & MASK
                     self.current[DEFAULT_REGION] = self.dot
+            if not self.final:
+                self.adot = self.dot
             return
         if not self.provide_wanted(node):
             return
-        v, env = self.value(_combined(node), None, self.dot, node.target)
+        v, env = self.value(_combined(node), None, dot, node.target)
         if v is not None:
             if v.section is NUMBER:
                 v = Value(v.value, ABS)
@@ -813,8 +941,9 @@ class _State:
             if target < dot:
                 self.errors.append(
                     f"{node.span.file}:{node.span.line} cannot move location counter backwards"
-                    f" (from {dot:016x} to {target:016x})"
+                    f" (from {dot:0{self.lay.digits}x} to {target:0{self.lay.digits}x})"
                 )
+                self.backward_moves.append(BackwardMove(node, os.name, dot, target))
                 return dot
             return target
         if self.provide_wanted(node):
@@ -834,7 +963,7 @@ class _State:
 
     def do_assert(self, node: ast.Assert, os: OS | None, dot: int | None = None) -> None:
         if os is None:
-            dot = self.dot
+            dot = self.adot if self.final else self.dot
         self.record_assert(node, node.condition, node.message, os, dot)
 
     def record_assert(self, node, condition, message, os, dot) -> None:
@@ -847,10 +976,15 @@ class _State:
 
     def default_region(self, os: OS) -> str:
         """``lang_memory_default``: the first region whose attributes accept the
-        section, else the default region."""
+        section, else the default region. As there, an allocated section that is
+        neither read-only nor code counts as data (``w``) even when it has no
+        contents (``.bss``)."""
+        sec_flags = os.bfd_flags
+        if sec_flags & (SEC_ALLOC | SEC_READONLY | SEC_CODE) == SEC_ALLOC:
+            sec_flags |= SEC_DATA
         for name in self.lay.regions:
             flags, not_flags = self.lay.region_attrs.get(name, (0, 0))
-            if flags & os.bfd_flags and not not_flags & os.bfd_flags:
+            if flags & sec_flags and not not_flags & sec_flags:
                 return name
         return DEFAULT_REGION
 
@@ -872,7 +1006,11 @@ class _State:
             v, env = self.value(os.node.align, None, self.dot, f"ALIGN of {os.name}")
             if v is not None and v.value:
                 align_attr = v.value
-        bfd_align = max(os.align, align_attr)
+        # In the first pass (strip_excluded_output_sections' "mark" pass) an output
+        # section is aligned as mapping left it; SUBALIGN raises it while its
+        # inputs are sized, so an empty input under SUBALIGN can pad the section
+        # then and keep it (ld 2.40 writes such a zero-size section).
+        bfd_align = max(os.map_align if self.mark else os.align, align_attr)
         region = os.region
         if os.address is None and not os.zero_address:
             if region is None or (
@@ -889,6 +1027,7 @@ class _State:
                 message = f"no memory region specified for loadable section `{os.name}'"
                 if lay.options.check_sections:
                     self.errors.append(f"error: {message}")
+                    self.region_errors.append(RegionError("no-region", os.name))
             if region not in self.current:
                 self.current[region] = 0
             newdot = self.current[region]
@@ -913,6 +1052,9 @@ class _State:
         self.sizes[os.name] = size
         # LMA
         r = region or DEFAULT_REGION
+        # lang_size_sections_1 compares `dot` below: the section's address, or for
+        # an ignored section the location counter it left alone.
+        dot = self.dot if os.ignored else os.vma
         if os.node is not None and os.node.at is not None:
             v, env = self.value(os.node.at, None, self.dot, f"AT of {os.name}")
             lma = address_of(v, env) if v is not None else None
@@ -927,7 +1069,7 @@ class _State:
             os.lma = lma
         elif self.last_os.get(r) is not None and os.bfd_flags & SEC_ALLOC:
             last = self.last_os[r]
-            if os.vma < last.vma and size != 0 and os.vma + size <= last.vma:
+            if dot < last.vma and size != 0 and dot + size <= last.vma:
                 os.lma = os.vma
             else:
                 lma = (os.vma + last.lma - last.vma) & MASK
@@ -939,41 +1081,54 @@ class _State:
             os.bfd_flags & SEC_THREAD_LOCAL and not os.bfd_flags & SEC_LOAD
         )
         last = self.last_os.get(r)
-        if not ignore and (
-            size != 0
-            or (last is None and os.vma != os.lma)
-            or (last is not None and os.vma >= last.vma)
+        if (
+            not ignore
+            and os.lma_region is None
+            and (
+                size != 0
+                or (last is None and os.vma != os.lma)
+                or (last is not None and dot >= last.vma)
+            )
         ):
             self.last_os[r] = os
         if os.ignored:
             return
         tbss = os.bfd_flags & SEC_THREAD_LOCAL and not os.bfd_flags & SEC_LOAD
         self.dot = os.vma + (0 if tbss else size)
+        self.adot = self.dot
         if os.bfd_flags & (SEC_ALLOC | SEC_LOAD):
             self.current[r] = self.dot
-            self.region_check(os, r, os.vma)
+            self.region_check(os, r, os.vma, os.address)
             if os.lma_region is not None and os.lma_region != r and os.bfd_flags & SEC_LOAD:
                 self.current[os.lma_region] = os.lma + size
-                self.region_check(os, os.lma_region, os.lma)
+                self.region_check(os, os.lma_region, os.lma, None)
 
-    def region_check(self, os: OS, name: str, start: int) -> None:
-        """``os_region_check``: the section must lie inside its region (ld manual
-        "MEMORY Command"; "will not fit in region", "region ... overflowed")."""
+    def region_check(self, os: OS, name: str, start: int, tree) -> None:
+        """``os_region_check`` (``ldlang.c``, GNU ld 2.40): after ``os`` is sized, the
+        region's location counter must lie in ``[ORIGIN, ORIGIN + LENGTH]``. When it
+        does not, a section with an address expression (``tree``) gets "address A of
+        section `S' is not within region `R'", else the first such section of the
+        region "section `S' will not fit in region `R'"; the overflow total follows
+        in :meth:`result`. ``start`` is the section's address in the region."""
         region = self.lay.regions.get(name)
         if region is None or region.origin is None or region.length is None or not self.final:
             return
+        self.in_region.setdefault(name, []).append(os.name)
         end = region.origin + region.length
         current = self.current.get(name, 0)
-        if start < region.origin or start > end:
-            self.errors.append(
-                f"address {start:#x} of section `{os.name}' is not within region `{name}'"
-            )
-        elif current > end:
-            over = current - end
-            self.errors.append(f"section `{os.name}' will not fit in region `{name}'")
-            self.errors.append(
-                f"region `{name}' overflowed by {over} byte{'s' if over != 1 else ''}"
-            )
+        if (current < region.origin or current - region.origin > region.length) and (
+            current != end or start == 0
+        ):
+            if tree is not None:
+                self.errors.append(
+                    f"address {current:#x} of section `{os.name}' is not within region `{name}'"
+                )
+                self.region_errors.append(
+                    RegionError("not-within", os.name, name, region.origin, region.length, current)
+                )
+            elif name not in self.full_message:
+                self.full_message[name] = os.name
+                self.errors.append(f"section `{os.name}' will not fit in region `{name}'")
 
     def size_children(self, os: OS, dot: int) -> int:
         subalign = None
@@ -1000,6 +1155,25 @@ class _State:
         return dot
 
     def result(self) -> dict:
+        for name, section in self.full_message.items():
+            # The overflow N of "region `R' overflowed by N bytes" comes from the
+            # region's final location counter (lang_check_section_addresses; the
+            # message itself is added in layout()).
+            region = self.lay.regions[name]
+            over = (self.current.get(name, 0) - (region.origin + region.length)) & MASK
+            if not any(e.kind == "will-not-fit" and e.region == name for e in self.region_errors):
+                self.region_errors.append(
+                    RegionError(
+                        "will-not-fit",
+                        section,
+                        name,
+                        region.origin,
+                        region.length,
+                        self.current.get(name, 0),
+                        over,
+                        tuple(dict.fromkeys(self.in_region.get(name, ()))),
+                    )
+                )
         objsyms = self.lay.object_symbols(self.placement, self.starts)
         return {
             "starts": dict(self.starts),
@@ -1011,6 +1185,8 @@ class _State:
             "objsyms": objsyms,
             "asserts": self.asserts,
             "errors": self.errors,
+            "region_errors": self.region_errors,
+            "backward_moves": self.backward_moves,
             "unresolved": self.unresolved,
             "placement": self.placement,
         }
@@ -1097,7 +1273,7 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
     from kernlint.layout.segments import headers_guess, program_headers
 
     headers = headers_guess(lay)
-    result = lay.size_pass({}, headers, final=False)
+    result = lay.size_pass({}, headers, final=False, mark=True)
     lay.strip_empty(result["osizes"])
     passes = 0
     while True:
@@ -1108,6 +1284,12 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
         new_headers = (64 if lay.ei_class == 64 else 52) + count * (
             56 if lay.ei_class == 64 else 32
         )
+        if new_headers < headers and passes > 4:
+            # ldelf_map_segments: the first four mappings may change the headers'
+            # size either way, later ones only grow it; a smaller table keeps the
+            # larger reservation (SIZEOF_HEADERS then counts a header the output
+            # does not have, when the count oscillates).
+            new_headers = headers
         stable = (
             new["starts"] == result["starts"]
             and new["sizes"] == result["sizes"]
@@ -1122,7 +1304,14 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
     final = lay.size_pass(result, headers, final=True)
     sections = _output_sections(lay)
     if options.check_sections:
-        final["errors"].extend(_overlaps(sections))
+        final["errors"].extend(_overlaps(sections, 8 if lay.ei_class == 32 else 16))
+    if len(sections) > 1:
+        # lang_check_section_addresses returns at once for an output with at most one
+        # section, before its overlap and region-overflow checks (observed, ld 2.40).
+        for e in final["region_errors"]:
+            if e.kind == "will-not-fit":
+                s = "s" if e.overflow != 1 else ""
+                final["errors"].append(f"region `{e.region}' overflowed by {e.overflow} byte{s}")
     if lay.ei_class == 32:
         sections = [_mask32(s) for s in sections]
     segments, _ = program_headers(lay, sections, headers)
@@ -1160,6 +1349,8 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
         ei_class=lay.ei_class,
         placement=final["placement"],
         objects=tuple(objects),
+        region_errors=tuple(final["region_errors"]),
+        backward_moves=tuple(final["backward_moves"]),
     )
 
 
@@ -1206,9 +1397,10 @@ def _mask32(s: OutputSection) -> OutputSection:
     return replace(s, vma=s.vma & 0xFFFFFFFF, lma=s.lma & 0xFFFFFFFF)
 
 
-def _overlaps(sections: list[OutputSection]) -> list[str]:
+def _overlaps(sections: list[OutputSection], digits: int = 16) -> list[str]:
     """``lang_check_section_addresses``: loaded sections must not overlap in LMA, nor
-    allocated ones in VMA (off with ``--no-check-sections``)."""
+    allocated ones in VMA (off with ``--no-check-sections``). Addresses are printed as
+    ld's ``%V`` prints them: ``digits`` hex digits, 8 for ELF32 and 16 for ELF64."""
     errors = []
     live = [
         (i, s)
@@ -1217,7 +1409,15 @@ def _overlaps(sections: list[OutputSection]) -> list[str]:
         and s.bfd_flags & SEC_ALLOC
         and not (s.bfd_flags & SEC_THREAD_LOCAL and not s.bfd_flags & SEC_LOAD)
     ]
+    warned: set[str] = set()
+    by_vma = [s.vma for _, s in sorted(live, key=lambda item: (item[1].vma, item[0]))]
+    # "If any non-zero size allocated section (excluding tbss) starts at exactly
+    # the same VMA as another such section, then we have overlays": ld then checks
+    # LMAs only (ld 2.40 lang_check_section_addresses).
+    overlays = len(set(by_vma)) < len(by_vma)
     for what, key in (("LMA", "lma"), ("VMA", "vma")):
+        if what == "VMA" and overlays:
+            break
         prev = None
         for _, s in sorted(live, key=lambda item: (getattr(item[1], key), item[0])):
             if what == "LMA" and not s.bfd_flags & SEC_LOAD:
@@ -1225,10 +1425,14 @@ def _overlaps(sections: list[OutputSection]) -> list[str]:
             start = getattr(s, key)
             end = start + s.size - 1
             if prev is not None and (start <= prev[2] or prev[2] < prev[1]):
-                errors.append(
-                    f"section {s.name} {what} [{start:016x},{end:016x}] overlaps section"
-                    f" {prev[0]} {what} [{prev[1]:016x},{prev[2]:016x}]"
-                )
+                if what == "LMA":
+                    warned.add(s.name)
+                if what == "LMA" or s.name not in warned:
+                    errors.append(
+                        f"section {s.name} {what} [{start:0{digits}x},{end:0{digits}x}]"
+                        f" overlaps section {prev[0]} {what}"
+                        f" [{prev[1]:0{digits}x},{prev[2]:0{digits}x}]"
+                    )
             prev = (s.name, start, end)
     return errors
 

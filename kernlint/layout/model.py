@@ -170,6 +170,45 @@ class Options:
     check_sections: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class RegionError:
+    """A ``MEMORY`` region check GNU ld 2.40 fails (``ldlang.c``: ``os_region_check``
+    during sizing, the overflow total in ``lang_check_section_addresses``).
+
+    ``kind`` is ``"will-not-fit"`` (the region's location counter ran past
+    ``ORIGIN + LENGTH`` after output section ``section``: ld prints "section `S' will
+    not fit in region `R'" once per region, then "region `R' overflowed by N bytes"
+    with N = ``overflow``, the final excess in bytes), ``"not-within"`` (a section
+    with an explicit address put the region's counter, ``address``, outside the
+    region) or ``"no-region"`` (``MEMORY`` exists but no region accepts the
+    allocated ``section``: "no memory region specified for loadable section").
+    ``origin`` and ``length`` are the region's, in bytes; ``sections`` the output
+    sections placed in the region by VMA or LMA, in script order."""
+
+    kind: str
+    section: str
+    region: str | None = None
+    origin: int = 0
+    length: int = 0
+    address: int = 0
+    overflow: int = 0
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BackwardMove:
+    """An assignment to ``.`` inside output section ``section`` whose ``target``
+    address is below ``before``, where the input sections and statements before it
+    brought ``.``: GNU ld stops with "cannot move location counter backwards (from
+    BEFORE to TARGET)" (``ld/ldexp.c``, ``exp_fold_tree_1``). ``node`` is the script's
+    ``ast.Assignment``; addresses in bytes."""
+
+    node: object
+    section: str
+    before: int
+    target: int
+
+
 @dataclass(frozen=True)
 class Layout:
     """What GNU ld would produce. ``sections`` are the output sections written, in
@@ -181,7 +220,9 @@ class Layout:
     would stop with (``cannot move location counter backwards``...); ``objects`` the
     :class:`~kernlint.layout.objects.ObjectFile` s laid out, in command-line order (their
     ``index`` is the first item of ``placement``'s keys), for rules that read their
-    symbols and relocations (KL501)."""
+    symbols and relocations (KL501); ``region_errors`` the ``MEMORY`` region checks
+    ld fails, structured (KL216; their messages are in ``errors`` too);
+    ``backward_moves`` the assignments to ``.`` ld refuses, structured (KL206)."""
 
     sections: tuple[OutputSection, ...]
     segments: tuple[Segment, ...]
@@ -197,6 +238,8 @@ class Layout:
     ei_class: int = 64
     placement: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
     objects: tuple = field(default=(), repr=False, compare=False)
+    region_errors: tuple[RegionError, ...] = ()
+    backward_moves: tuple[BackwardMove, ...] = ()
 
     def section(self, name: str) -> OutputSection | None:
         return next((s for s in self.sections if s.name == name), None)

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 
 from kernlint.layout.model import (
     SEC_ALLOC,
+    SEC_READONLY,
+    SEC_THREAD_LOCAL,
     SHF_ALLOC,
     SHF_EXECINSTR,
     SHF_TLS,
@@ -58,12 +60,18 @@ def _phent(ei_class: int) -> int:
 
 def headers_guess(lay: _Layouter) -> int:
     """bfd's first estimate of the headers (``get_program_header_size``): two
-    ``PT_LOAD``s (three with ``-z separate-code``) and ``PT_GNU_STACK``, or the
-    ``PHDRS`` entries."""
+    ``PT_LOAD``s (four with ``-z separate-code``), ``PT_GNU_STACK``, a ``PT_TLS``
+    when a section is thread-local, or the ``PHDRS`` entries. It matters when two
+    header counts are both self-consistent (the layout with N headers maps to N):
+    ld settles on the one its estimate reaches first. Four loads with
+    separate-code: seen with ld 2.40, where a layout stable with 4 headers links
+    with 5."""
     if lay.phdrs_node is not None:
         count = len(lay.phdrs_node.headers)
     else:
-        count = 3 + (1 if lay.options.separate_code else 0)
+        count = 3 + (2 if lay.options.separate_code else 0)
+        if any(o.has_bfd and o.bfd_flags & SEC_THREAD_LOCAL for o in lay.output_sections()):
+            count += 1
     return _ehdr(lay.ei_class) + count * _phent(lay.ei_class)
 
 
@@ -91,6 +99,14 @@ def _flags(sections: Sequence[OutputSection]) -> int:
     return flags
 
 
+def _writable(s: OutputSection) -> bool:
+    """Writable as the mapping sees it: BFD's ``SEC_READONLY``, not ``SHF_WRITE``. A
+    ``.bss`` made only of a data statement is read-only to bfd while its ELF flags
+    say ``WA`` (special name): it joins a read-only ``PT_LOAD``, whose ``p_flags``
+    (from the ELF flags) then include W (ld 2.40)."""
+    return not s.bfd_flags & SEC_READONLY
+
+
 def _new_segment(prev, last_size, hdr, page, separate, executable, writable) -> bool:
     prev_end = prev.lma + last_size
     if prev.lma - prev.vma != hdr.lma - hdr.vma:
@@ -105,7 +121,7 @@ def _new_segment(prev, last_size, hdr, page, separate, executable, writable) -> 
         return True
     if separate and executable != bool(hdr.flags & SHF_EXECINSTR):
         return True
-    return not writable and bool(hdr.flags & SHF_WRITE)
+    return not writable and _writable(hdr)
 
 
 def _segment(
@@ -221,7 +237,7 @@ def default_segments(
             current = []
             writable = executable = False
         current.append(s)
-        writable |= bool(s.flags & SHF_WRITE)
+        writable |= _writable(s)
         executable |= bool(s.flags & SHF_EXECINSTR)
         last_size = 0 if _is_tbss(s) else s.size
     if current and not (len(current) == 1 and _is_tbss(current[0])):

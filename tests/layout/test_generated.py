@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 EXAMPLES = 200
 #: The floor for the generated set; see "Agreement" in kernlint/layout/README.md.
-MIN_AGREEMENT = 0.90
+MIN_AGREEMENT = 1.0
 _seen: list[bool] = []
 
 
