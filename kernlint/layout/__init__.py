@@ -25,11 +25,12 @@ def lay_out_files(
     """Parse ``script`` (INCLUDEs looked up in ``search_dirs``), read ``objects`` and
     lay them out. Raises ``ScriptSyntaxError``, ``OSError`` or ``InputError``."""
     from kernlint.layout.engine import layout
-    from kernlint.layout.objects import read_objects
+    from kernlint.layout.objects import collector_paused, read_objects
     from kernlint.ldscript import load_script
 
     loaded = load_script(script, search_dirs)
-    return layout(loaded, read_objects(list(objects)), options)
+    with collector_paused():
+        return layout(loaded, read_objects(list(objects)), options)
 
 
 __all__ = ["lay_out_files"]
