@@ -120,7 +120,12 @@ LOG_PATTERNS = (
             "invalid load_end_addr address",
             "invalid bss_end_addr address",
             "kernel does not fit in address space",
+            "invalid kernel_file_size",
             r"fread\(\) failed",
+            # Older QEMU releases name the fields with their `mh_` prefix (research §4 Q4).
+            "invalid mh_load_addr address",
+            "invalid mh_load_end_addr address",
+            "invalid mh_bss_end_addr address",
         )
     ),
 )
