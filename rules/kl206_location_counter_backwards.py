@@ -21,9 +21,15 @@ Inside an output section GNU ld counts `.` from the section's start (ld manual,
 "The Location Counter"): `. = 0x10` there means 0x10 bytes into the section, so a
 plain number is compared with the offset reached, not with an address.
 
-What it cannot prove, and so never reports: that the input sections are too big for
-a fixed offset (`*(.boot)` then `. = 0x1fe` fails only if `.boot` holds more than
-510 bytes — that needs the objects, or an `ASSERT`); that a section's start is above
+With the objects (`--script S --objects a.o ...`, a configuration target, or the
+script's own `INPUT()`), it also lays them out as GNU ld would and reports the first
+backward move ld stops on: input sections too big for a fixed offset (`*(.boot)`
+then `. = 0x1be` with 454 bytes of code), with the overflow in bytes and the largest
+input sections before the assignment.
+
+What the script alone cannot prove, and so is reported only with the objects: that
+the input sections are too big for a fixed offset (`*(.boot)` then `. = 0x1fe` fails
+only if `.boot` holds more than 510 bytes); that a section's start is above
 an absolute target when the start depends on the sizes of earlier sections; moves
 where wrap-around past 2^64 could make the target land above `.`. Assignments
 *outside* output sections are not reported: GNU ld and ld.lld both let `.` move
@@ -182,13 +188,74 @@ def _fix(step, back, name: str, text: str) -> str:
     )
 
 
+def _has_objects(ctx: Context) -> bool:
+    """Objects were named, or the script names its own (cheap: no layout import)."""
+    if ctx.object_paths:
+        return True
+    from kernlint.ldscript import ast
+
+    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
+
+
+def _laid_out(ctx: Context, reported: set) -> Iterator[Finding]:
+    """With the objects: each backward move GNU ld would stop on in the predicted
+    layout (:attr:`kernlint.layout.model.Layout.backward_moves`) that the script
+    alone did not prove (``reported`` holds the spans already reported), with the
+    input sections that brought `.` past the target."""
+    layout = ctx.layout
+    if layout is None or not layout.backward_moves:
+        return
+    from kernlint.ldscript.evaluate import anchor, references_dot
+
+    # ld's message is fatal (%F): it stops at the first backward move, and what the
+    # model computes after it is not what ld would see.
+    for move in layout.backward_moves[:1]:
+        node = move.node
+        if node.span in reported:
+            continue
+        reported.add(node.span)
+        over = move.before - move.target
+        os = layout.section(move.section)
+        before = []
+        if os is not None:
+            before = [p for p in os.inputs if os.vma + p.offset < move.before and p.section.size]
+        before.sort(key=lambda p: -p.section.size)
+        largest = ", ".join(f"{p.section.label()} {p.section.size} bytes" for p in before[:3])
+        span, note = anchor(ctx.script, node.span)
+        if node.op != "=" or references_dot(node.expr):
+            why = f"a step back of {over} bytes"
+            fix = (
+                "go to the final place directly instead of past it and back: `.` only"
+                " moves forward inside an output section"
+            )
+        else:
+            why = f"what precedes it in `{move.section}` is {over} bytes too big"
+            fix = f"cut {over} bytes from what comes before this assignment in `{move.section}`"
+            if os is not None:
+                limit = move.target - os.vma
+                fix += (
+                    ", or move the fixed offset further on; guard the budget with"
+                    f' `ASSERT(. <= {limit:#x}, "...")` before it'
+                )
+        yield Finding(
+            f"`{_statement(node)}` moves the location counter back {over} bytes, from"
+            f" {move.before:#x} to {move.target:#x}, once the objects are laid out: {why}"
+            + (f" (largest input sections before it: {largest})" if largest else "")
+            + f'; GNU ld stops with "cannot move location counter backwards"{note}',
+            Location.from_span(span),
+            fix=fix,
+        )
+
+
 def check(ctx: Context) -> Iterator[Finding]:
-    """One finding per provably backward assignment to `.` inside an output section."""
+    """One finding per provably backward assignment to `.` inside an output section:
+    from the script alone, then, when objects are given, on the predicted layout."""
     from kernlint.ldscript.evaluate import anchor, references_dot
 
     loaded = ctx.script
     if loaded is None:
         return
+    reported: set = set()
     result = ctx.script_trace
     for step in result.assignments:
         back = step.backwards
@@ -200,6 +267,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         number = step.value is not None and step.value.section is None
         if step.node.op == "=" and number and not references_dot(step.node.expr):
             why = " (inside an output section GNU ld counts `.` from the section's start)"
+        reported.add(step.node.span)
         span, note = anchor(loaded, step.node.span)
         yield Finding(
             f"`{text}` moves the location counter back {_where(step, back, name)}:"
@@ -213,3 +281,5 @@ def check(ctx: Context) -> Iterator[Finding]:
             ),
             fix=_fix(step, back, name, text),
         )
+    if _has_objects(ctx):
+        yield from _laid_out(ctx, reported)

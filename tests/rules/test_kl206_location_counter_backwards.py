@@ -179,3 +179,50 @@ def test_gnu_ld_on_the_samples(tmp_path):
             ["readelf", "-SW", tmp_path / "out.elf"], capture_output=True, text=True
         ).stdout
         assert re.search(r"\.boot\s+PROGBITS\s+00007c00 \w+ 000200 ", sections), sections
+
+
+LD_BACKWARDS = re.compile(
+    r"ld:(\S+):(\d+) cannot move location counter backwards \(from ([0-9a-f]+) to ([0-9a-f]+)\)"
+)
+
+
+def test_code_past_the_table_is_found_on_the_laid_out_objects():
+    """The script alone cannot know `.boot`'s size; its INPUT() object can: the finding
+    has ld's line and addresses (linked-bad-code-past-table.log, GNU ld 2.40), and
+    only the first move, where ld stops."""
+    log = sample("kl206", "linked-bad-code-past-table.log").read_text()
+    (m,) = LD_BACKWARDS.findall(log)
+    (f,) = findings_of(sample("kl206", "bad-code-past-table.ld"), RULE)
+    assert f.location.line == int(m[1])
+    assert f"from {int(m[2], 16):#x} to {int(m[3], 16):#x}" in f.message
+    assert "8 bytes too big" in f.message and "big.o(.boot) 454 bytes" in f.message
+    assert 'ASSERT(. <= 0x1be, "...")' in f.fix
+    assert findings_of(sample("kl206", "good-code-fits.ld"), RULE) == []
+
+
+@pytest.mark.skipif(not shutil.which("ld"), reason="GNU ld is needed")
+@pytest.mark.parametrize("fill", [430, 432, 433, 440])
+def test_laid_out_moves_agree_with_gnu_ld(tmp_path, fill):
+    """Around the budget (432 fill bytes make `.boot` exactly 446), kernlint reports a
+    move exactly when GNU ld refuses the link, with ld's addresses."""
+    src = sample("kl206", "big.s").read_text().replace("440, 1, 0x90", f"{fill}, 1, 0x90")
+    (tmp_path / "big.s").write_text(src)
+    subprocess.run(
+        ["as", "--32", "-o", str(tmp_path / "big.o"), str(tmp_path / "big.s")], check=True
+    )
+    script = tmp_path / "s.ld"
+    script.write_text(sample("kl206", "bad-code-past-table.ld").read_text())
+    ld = subprocess.run(
+        ["ld", "-m", "elf_i386", "-T", str(script), "-o", str(tmp_path / "s.elf")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    want = [(int(a, 16), int(b, 16)) for _, _, a, b in LD_BACKWARDS.findall(ld.stderr)]
+    found = findings_of(script, RULE)
+    got = [
+        tuple(int(x, 16) for x in re.search(r"from (0x\w+) to (0x\w+)", f.message).groups())
+        for f in found
+    ]
+    assert got == want, ld.stderr
+    assert bool(want) == (fill > 432)
