@@ -12,6 +12,7 @@ Keys (DESIGN.md, "Configuration")::
     page-size = 4096            # bytes, a power of two (KL106)
     boot-sector-layout = "mbr"  # mbr | mbr-disk-signature | fat16-vbr | fat32-vbr | raw (KL3)
     boot-protocol = "auto"      # or multiboot1 multiboot2 pvh bootloader-api bios none (KL4)
+    gc-sections = true          # scripts are linked with ld --gc-sections (KL202 on the layout)
 
     [per-path-ignores]          # glob (relative to the config file's folder) -> rules
     "samples/**" = ["KL105"]
@@ -23,6 +24,7 @@ Keys (DESIGN.md, "Configuration")::
                                 # the script is laid out with them (KL209, KL210)
     boot-sector-layout = "mbr"  # this image is a boot sector with this layout
     boot-protocol = "multiboot2"  # the protocol this image is loaded with (KL4)
+    gc-sections = true          # its script is linked with --gc-sections (KL202)
 
 Unknown keys and bad values raise :class:`ConfigError` naming the key and the file.
 Keys that DESIGN.md reserves for features this version does not have yet
@@ -50,8 +52,9 @@ _TOP_KEYS = {
     "target",
     "boot-sector-layout",
     "boot-protocol",
+    "gc-sections",
 }
-_TARGET_KEYS = {"image", "script", "objects", "boot-sector-layout", "boot-protocol"}
+_TARGET_KEYS = {"image", "script", "objects", "boot-sector-layout", "boot-protocol", "gc-sections"}
 _NOT_YET = {
     "map": "map-file checks",
 }
@@ -91,6 +94,11 @@ class Config:
     objects: tuple[str, ...] = ()
     #: Per-target ``objects``: (absolute image path, absolute object paths).
     target_objects: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: ``gc-sections``: the scripts are linked with ``ld --gc-sections``, so the
+    #: layout predicted before linking models it (KL202).
+    gc_sections: bool = False
+    #: Per-target ``gc-sections``: (absolute image or script path, value).
+    target_gc_sections: tuple[tuple[str, bool], ...] = ()
 
     def layout_for(self, path: str, targeted: bool = False) -> str | None:
         """The boot-sector layout configured for ``path``: its target's, else (unless
@@ -118,6 +126,16 @@ class Config:
             return self.objects
         here = os.path.abspath(path)
         return next((objs for image, objs in self.target_objects if image == here), ())
+
+    def gc_sections_for(self, path: str) -> bool:
+        """Whether the script ``path`` is linked with ``--gc-sections``: its target's
+        ``gc-sections``, else the top-level one (default false)."""
+        if self.target_gc_sections:
+            here = os.path.abspath(path)
+            for name, value in self.target_gc_sections:
+                if name == here:
+                    return value
+        return self.gc_sections
 
     def ignored_for(self, path: str) -> tuple[str, ...]:
         """Selectors ignored for ``path`` (a path as the user gave it) by
@@ -246,6 +264,14 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
     if top_layout is not None:
         layout("boot-sector-layout", top_layout)
     top_protocol = protocol("boot-protocol", table.get("boot-protocol", "auto"))
+
+    def flag(key: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise fail(key, f"must be true or false, not {value!r}")
+        return value
+
+    top_gc = flag("gc-sections", table.get("gc-sections", False))
+    target_gc = []
     protocols = []
     target_objects = []
     layouts = []
@@ -275,6 +301,11 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         if "boot-protocol" in t:
             value = protocol(f"target[{i}].boot-protocol", t["boot-protocol"])
             protocols.append((image, value or "auto"))
+        if "gc-sections" in t:
+            value = flag(f"target[{i}].gc-sections", t["gc-sections"])
+            target_gc.append((image, value))
+            if isinstance(t.get("script"), str) and t["script"]:
+                target_gc.append((os.path.abspath(os.path.join(file.parent, t["script"])), value))
         if "script" in t:
             if not isinstance(t["script"], str) or not t["script"]:
                 raise fail(f"target[{i}].script", "must be a path (string)")
@@ -304,4 +335,6 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         boot_protocol=top_protocol,
         boot_protocols=tuple(protocols),
         target_objects=tuple(target_objects),
+        gc_sections=top_gc,
+        target_gc_sections=tuple(target_gc),
     )

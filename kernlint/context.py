@@ -123,7 +123,8 @@ class Context:
         """The layout GNU ld 2.40 would give the script's objects (``--objects``, the
         target's ``objects``, else the files its ``INPUT`` commands name), computed
         before linking by
-        :mod:`kernlint.layout`; None for anything but a script with objects. Imports
+        :mod:`kernlint.layout`, with ``--gc-sections`` when configured (``gc-sections``);
+        None for anything but a script with objects. Imports
         the layout package (and the ELF reader) only when a rule asks."""
         if self.script is None:
             return None
@@ -136,9 +137,11 @@ class Context:
         if not paths:
             return None
         from kernlint.layout.engine import layout
+        from kernlint.layout.model import Options
         from kernlint.layout.objects import read_objects
 
-        return layout(self.script, read_objects(paths, names))
+        options = Options(gc_sections=self.config.gc_sections_for(self.path))
+        return layout(self.script, read_objects(paths, names), options)
 
     @cached_property
     def graph(self) -> networkx.MultiDiGraph:

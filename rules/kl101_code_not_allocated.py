@@ -6,6 +6,17 @@ defined in them, or the entry point's symbol (`ENTRY()`, `_start`) is — while
 `SHF_ALLOC` is clear. Runs on linked images (ET_EXEC, ET_DYN) and on object files
 (ET_REL), where the mistake is born.
 
+Before linking: given a linker script and the objects it links (`kernlint check
+--script S --objects a.o ...`, a configuration target's `script` and `objects`, or the
+script's own `INPUT()`), the objects are laid out as GNU ld 2.40 would (`kernlint
+layout`), and each such input section is reported when the output section it lands
+in stays non-allocated — its own output section (`.bootcode : { *(.bootcode) }`), one
+shared only with other non-allocated inputs, or an orphan section — with the script
+line, and where `e_entry` will land instead. An input merged into an allocated output
+section (`.text : { *(.bootcode) *(.text) }`) is not reported: ld 2.40 merges the
+flags, the output section is `AX` and the code is loaded (checked with `readelf` in
+the rule's tests).
+
 ## Why is this bad?
 GNU as gives a section whose name it does not recognise *no* flags: `.section
 .bootcode` with no flags string makes a section that is not allocated, not writable and
@@ -23,8 +34,18 @@ _start:
     cli
     hlt
 ```
+linked with
+```ld
+ENTRY(_start)
+SECTIONS {
+    . = 0x100000;
+    .bootcode : { *(.bootcode) }
+    .text : ALIGN(4K) { *(.text .text.*) }
+}
+```
 `readelf -S` shows `.bootcode PROGBITS 0000000000100000 ... Flg ""`, and `nm` shows
-`_start` with type `N`.
+`_start` with type `N`; `kernlint check kernel.ld --objects boot.o` says so before the
+link.
 
 ## Use instead
 ```asm
@@ -38,22 +59,126 @@ progbits alloc exec nowrite`. In Rust `global_asm!`, the same `.section` flags.
 - phip1611, "GNU ld Discards Section Containing Code" (blog and repository).
 - llvm/llvm-project#115589 (ld.lld places such sections at 0x0).
 - System V gABI, "Sections": `SHF_ALLOC`.
+- GNU ld 2.40 on `samples/kl101-code-not-allocated-prelink/` (an unflagged input
+  alone in an output section: no flags, no `PT_LOAD`; with allocated code: `AX`).
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 
-from kernlint.context import IMAGE, Context
+from kernlint.context import IMAGE, SCRIPT, Context
 from kernlint.elf.facts import function_names, is_executable_file, quoted
 from kernlint.finding import Finding, Location
 
 ID = "KL101"
 NAME = "code-not-allocated"
 SEVERITY = "error"
-APPLIES_TO = frozenset({IMAGE})
+APPLIES_TO = frozenset({IMAGE, SCRIPT})
+
+SHF_ALLOC = 0x2
+SHF_EXECINSTR = 0x4
+STT_FUNC = 2
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """Yield one finding per non-allocated section that holds code."""
+    """Yield one finding per non-allocated section that holds code: in an ELF file, or
+    among the input sections a linker script lays out (before linking)."""
+    if ctx.image is not None:
+        yield from _image(ctx)
+    elif ctx.script is not None and _has_objects(ctx):
+        yield from _planned(ctx)
+
+
+def _has_objects(ctx: Context) -> bool:
+    """Objects were named, or the script names its own (cheap: no layout import)."""
+    if ctx.object_paths:
+        return True
+    from kernlint.ldscript import ast
+
+    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
+
+
+def _planned(ctx: Context) -> Iterator[Finding]:
+    """Input sections of the script's objects that hold code, lack SHF_ALLOC and land
+    in an output section GNU ld leaves non-allocated (alone, or with other
+    non-allocated inputs; an allocated output section makes them allocated: ld 2.40
+    merges the flags, and the code is loaded)."""
+    result = ctx.layout
+    if result is None or result.unsupported or not result.objects:
+        return
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import anchor
+
+    spans = {}
+    sections_span = None
+    for node in ctx.script.walk():
+        if isinstance(node, ast.OutputSection):
+            spans.setdefault(node.name, node.span)
+        elif isinstance(node, ast.Sections) and sections_span is None:
+            sections_span = node.span
+    outputs = {s.name: s for s in result.sections}
+    orphans = {o.section.key for o in result.orphans}
+    for obj in result.objects:
+        for sec in obj.sections:
+            if sec.sh_flags & SHF_ALLOC or not sec.size or sec.index < 0:
+                continue
+            where = result.placement.get(sec.key)
+            out = outputs.get(where[0]) if where is not None else None
+            if out is None or out.is_alloc:
+                continue
+            defined = [s for s in obj.symbols if s.shndx == sec.index and s.name]
+            at_entry = [s.name for s in defined if not s.local and s.name == result.entry]
+            start = [s.name for s in defined if s.name == "_start" and s.name not in at_entry]
+            funcs = [
+                s.name for s in defined if s.st_type == STT_FUNC and s.name not in at_entry + start
+            ][:3]
+            reasons = []
+            if sec.sh_flags & SHF_EXECINSTR:
+                reasons.append("SHF_EXECINSTR is set")
+            if at_entry:
+                reasons.append(f"it defines the entry symbol {quoted(at_entry)}")
+            if start:
+                reasons.append("it defines `_start`")
+            if funcs:
+                reasons.append(f"it defines function symbol(s) {quoted(funcs)}")
+            if not reasons:
+                continue
+            how = (
+                "ld's orphan placement puts it in"
+                if sec.key in orphans
+                else "the script places it in"
+            )
+            message = (
+                f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_ALLOC: {how}"
+                f" output section {out.name}, which GNU ld will leave non-allocated"
+                f" (at {out.vma:#x}, in no PT_LOAD): no loader copies it"
+            )
+            if at_entry and result.entry_address is not None:
+                entry = result.entry_address
+                landing = [s.name for s in result.sections if s.is_alloc and s.vma <= entry < s.end]
+                if landing:
+                    message += f"; e_entry {entry:#x} will land in {landing[0]} instead"
+                else:
+                    message += f"; e_entry {entry:#x} will be in no PT_LOAD"
+            span = spans.get(out.name) or sections_span
+            location, note = Location(section=out.name), ""
+            if span is not None:
+                span, note = anchor(ctx.script, span)
+                location = replace(Location.from_span(span), section=out.name)
+            yield Finding(
+                message + note,
+                location,
+                fix=(
+                    f"declare it allocated and executable where it is written: `.section"
+                    f' {sec.name}, "ax", @progbits` (GNU as gives unknown section names no'
+                    " flags), or use a name GNU as knows, such as `.text.boot`; in NASM add"
+                    " `exec` to `section`"
+                ),
+            )
+
+
+def _image(ctx: Context) -> Iterator[Finding]:
+    """The sections of an ELF file (ET_EXEC, ET_DYN, ET_REL)."""
     image = ctx.image
     candidates = [s for s in image.sections if s.index and not s.is_alloc and s.sh_size]
     if not candidates:

@@ -18,6 +18,19 @@ gives an input section to the first pattern that matches it.
 The finding points at the pattern; the fix is the `KEEP()` statement, split off
 when the pattern shares its statement with others.
 
+Before linking, when the link uses `--gc-sections` (configuration: `gc-sections =
+true` at top level or in the script's `[[target]]`) and the objects are known
+(`--objects`, the target's `objects`, or the script's `INPUT()`), the objects are laid
+out as GNU ld 2.40 would with `--gc-sections` (`kernlint layout --gc-sections`: roots
+are the entry symbol, `-u`/`EXTERN` symbols, `KEEP()` patterns, notes; reachability
+over relocations), and each input section ld would remove that is a boot header is
+reported, with the pattern that would have placed it: a header by name (the markers
+above) or by content (a Multiboot2 magic at an 8-aligned offset or a Multiboot magic
+at a 4-aligned offset, checksum correct), so `*(.header)` holding a Multiboot2
+header is found too. This finding replaces the pattern finding at the same place. A
+header that reachable code references is kept by ld, so the layout says nothing about
+it (the pattern check above still asks for `KEEP()` when the pattern names a header).
+
 ## Why is this bad?
 With `--gc-sections` the linker keeps only what is reachable from the entry symbol,
 `-u` symbols and `KEEP()` sections. Nothing references a Multiboot header, a Limine
@@ -53,6 +66,8 @@ goes unnoticed until someone turns garbage collection on.
 ## References
 - GNU ld manual, "Input Section and Garbage Collection" (`KEEP`), and
   "Command-line Options": `--gc-sections`, `--print-gc-sections`.
+- GNU ld 2.40 `--gc-sections --print-gc-sections` on
+  `samples/kl202-boot-header-not-kept-prelink/` (checked in the rule's tests).
 - Multiboot2 specification, §3.1.1 "The layout of Multiboot2 header" (the header
   must lie in the first 32768 bytes of the image); Multiboot 0.6.96 §3.1.1 (8192).
 - Limine boot protocol, "Requests"; rust-osdev `bootloader` `api/src/config.rs`.
@@ -167,12 +182,20 @@ def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """One finding per header pattern outside KEEP()."""
+    """One finding per header pattern outside KEEP(); with objects and
+    ``gc-sections`` configured, one per header input section ``--gc-sections`` would
+    remove instead (at the pattern that would have placed it)."""
     from kernlint.ldscript import ast
 
     if ctx.script is None:
         return
     extra = tuple(getattr(ctx.config, "boot_header_sections", ()) or ())
+    removed = list(_removed_headers(ctx, extra))
+    reported = set()
+    for finding, pattern in removed:
+        if pattern is not None:
+            reported.add(id(pattern))
+        yield finding
     kept: set[tuple[str, str]] = set()
     for sec in ctx.script.walk():
         if not isinstance(sec, ast.OutputSection | ast.OverlaySection):
@@ -188,9 +211,13 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             for pat in desc.sections:
                 protocol = _protocol(pat.pattern, extra)
-                if protocol is None or any(
-                    fnmatch.fnmatchcase(files, f) and fnmatch.fnmatchcase(pat.pattern, p)
-                    for f, p in kept
+                if (
+                    protocol is None
+                    or id(pat) in reported
+                    or any(
+                        fnmatch.fnmatchcase(files, f) and fnmatch.fnmatchcase(pat.pattern, p)
+                        for f, p in kept
+                    )
                 ):
                     continue
                 written = f"{_text(ctx, desc.file)}({_text(ctx, pat)})"
@@ -221,3 +248,118 @@ def check(ctx: Context) -> Iterator[Finding]:
                 else:
                     fix = f"wrap it: {fix}"
                 yield Finding(message, location, fix=fix)
+
+
+def _has_objects(ctx: Context) -> bool:
+    """Objects were named, or the script names its own (cheap: no layout import)."""
+    if ctx.object_paths:
+        return True
+    from kernlint.ldscript import ast
+
+    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
+
+
+SHT_NOBITS = 8
+#: How far into an input section a Multiboot magic is looked for (bytes): the
+#: Multiboot2 search window, which holds Multiboot 1's 8 KiB.
+_MAGIC_WINDOW = 32768
+
+
+def header_in(data: bytes) -> str | None:
+    """What boot header ``data`` (an input section's bytes) holds, found by content:
+    a Multiboot2 magic at an 8-aligned offset or a Multiboot magic at a 4-aligned
+    offset, with a checksum that adds up (the multiboot decoders of
+    :mod:`kernlint.boot`); else None."""
+    from kernlint.boot import multiboot1, multiboot2
+
+    if any(h.checksum_ok for h in multiboot2.scan(data)):
+        return HEADER_MARKERS["mb2"]
+    if any(h.checksum_ok for h in multiboot1.scan(data)):
+        return HEADER_MARKERS["multiboot"]
+    return None
+
+
+def _removed_headers(ctx: Context, extra: tuple[str, ...]) -> Iterator[tuple[Finding, object]]:
+    """With ``gc-sections`` configured for the script and its objects known: each
+    input section ``--gc-sections`` would remove on the predicted layout that is a boot
+    header by name or by content, as a finding, with the section pattern that would
+    have placed it (None for an orphan)."""
+    if not ctx.config.gc_sections_for(ctx.path) or not _has_objects(ctx):
+        return
+    result = ctx.layout
+    if result is None or result.unsupported or not result.objects:
+        return
+    dropped = [s for s, why in result.discarded if why == "--gc-sections" and s.size]
+    if not dropped:
+        return
+    from kernlint.layout.match import Matcher, name_match
+    from kernlint.ldscript import ast
+
+    objects = {obj.index: obj for obj in result.objects}
+    matchers = []
+    for out in ctx.script.walk():
+        if isinstance(out, ast.OutputSection) and not out.is_discard:
+            for desc in ctx.script.statements(out.statements):
+                if isinstance(desc, ast.InputSectionDescription):
+                    matchers.append((out, desc, Matcher(desc)))
+    entry = f"the entry symbol `{result.entry}`" if result.entry else "the entry symbol"
+    sections_node = next((n for n in ctx.script.walk() if isinstance(n, ast.Sections)), None)
+    for sec in dropped:
+        obj = objects.get(sec.file_index)
+        if obj is None:
+            continue
+        found = None
+        if sec.sh_type != SHT_NOBITS and sec.index >= 0:
+            header = next((h for h in obj.image.sections if h.index == sec.index), None)
+            if header is not None:
+                size = min(sec.size, _MAGIC_WINDOW)
+                found = header_in(obj.image.reader.read_bytes(header.sh_offset, size))
+        by_name = _protocol(sec.name, extra)
+        if found is None and by_name is None:
+            continue
+        what = found or by_name
+        if by_name is None:
+            what += ", found by its magic and checksum"
+        place = next(
+            (
+                (out, desc, pat)
+                for out, desc, m in matchers
+                if m.file_selected(obj.path) and m.match(sec) is not None
+                for pat in (desc.sections or (None,))
+                if pat is None or name_match(pat.pattern, sec.name)
+            ),
+            None,
+        )
+        pattern, location, note = None, Location(), ""
+        where = "no pattern of the script places it (an orphan)"
+        if sections_node is not None:
+            location, note = _where(ctx, sections_node.span)
+        fix = (
+            f"keep it, first in the image: `KEEP(*({sec.name}))` at the start of the first"
+            " output section"
+        )
+        if place is not None:
+            out, desc, pattern = place
+            written = (
+                f"{_text(ctx, desc.file)}({_text(ctx, pattern)})"
+                if pattern is not None
+                else _text(ctx, desc.file)
+            )
+            location, note = _where(ctx, (pattern or desc).span)
+            where = f"placed by `{written}` in output section `{out.name}`"
+            others = [p for p in desc.sections if p is not pattern]
+            if pattern is not None and others:
+                rest = " ".join(_text(ctx, p) for p in others)
+                fix = (
+                    f"give it a statement of its own: `KEEP({written})`, and keep"
+                    f" `{_text(ctx, desc.file)}({rest})` for the rest"
+                )
+            else:
+                fix = f"wrap it: `KEEP({written})`"
+        message = (
+            f"`--gc-sections` will remove {sec.label()}, {what} ({sec.size} bytes): nothing"
+            f" reachable from {entry} references it and no KEEP() covers it; {where}{note}."
+            ' GNU ld removes it silently (only --print-gc-sections says "removing unused'
+            f" section '{sec.name}' in file '{sec.file}'\") and the loader finds no header"
+        )
+        yield Finding(message, location, fix=fix), pattern

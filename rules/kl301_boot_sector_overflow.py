@@ -19,6 +19,18 @@ A raw 512-byte file has no names: an all-zero partition table proves nothing, an
 code that ends at byte 460 is fine in a `raw` sector. Declare the layout
 (`--boot-sector-layout mbr`) to check raw MBR code before it is installed.
 
+Before linking: given a linker script and the objects it links (`kernlint check
+--script S --objects a.o ...`, a configuration target's `script` and `objects`, or the
+script's own `INPUT()`), the objects are laid out as GNU ld 2.40 would (`kernlint
+layout`). When the lowest output section is at 0x7C00 and the sector carries the
+signature at offset 510 (`. = 0x7c00 + 510; .sig : { SHORT(0xaa55) }`, `.sig 0x7dfe
+: {...}`) or a partition-table section, the layout and budget are decided as for a
+linked ELF, from the output section and symbol names, the BPB in the first input
+section's bytes, or configuration; the finding gives the overflow in bytes (not
+capped at 512), the largest input sections (object, section, size, sector offset)
+and what GNU ld will do: often link without a word, or stop with nothing but
+`section .sig LMA [...] overlaps section .text LMA [...]`.
+
 ## Why is this bad?
 Nothing stops the code: NASM's `times 510-($-$$) db 0` only fails past 510 bytes, and
 a linker script without fixed offsets just moves the partition table. Then the
@@ -43,20 +55,25 @@ partition_table: times 64 db 0
 dw 0xAA55
 ```
 or in a linker script: `.partition_table 0x7c00 + 446 : { ... }` (GNU ld then reports
-the overlap), or move code to a second stage.
+the overlap), or move code to a second stage. Before linking, `kernlint check
+boot.ld` (with `INPUT(boot.o)`, or `--objects boot.o`) names the input sections to
+shrink.
 
 ## References
 - `research/anchors-binary.md` §2.8 "BIOS boot sectors" (budgets per layout).
 - rust-osdev/bootloader `bios/boot_sector/boot-sector-link.ld` (`. = 0x7c00 + 446;`).
+- GNU ld 2.40 on `samples/kl301-boot-sector-overflow-prelink/` (what ld prints, or
+  not, for an overflowing sector).
 - Microsoft, FAT specification (fatgen103): BPB and boot code offsets.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from kernlint.context import BOOT_SECTOR, IMAGE, Context
+from kernlint.context import BOOT_SECTOR, IMAGE, SCRIPT, Context
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
 
@@ -66,7 +83,7 @@ if TYPE_CHECKING:
 ID = "KL301"
 NAME = "boot-sector-overflow"
 SEVERITY = "error"
-APPLIES_TO = frozenset({BOOT_SECTOR, IMAGE})
+APPLIES_TO = frozenset({BOOT_SECTOR, IMAGE, SCRIPT})
 
 LOG_PATTERNS = (
     # NASM 2.16.01 (observed: `times 510-($-$$)` after 522 bytes of code).
@@ -89,11 +106,71 @@ _FIX = (
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """Yield one finding when the sector's code and data exceed the budget."""
+    """Yield one finding when the sector's code and data exceed the budget: of a raw
+    sector, of an ELF linked at 0x7c00, or of the sector a linker script lays out
+    with its objects (before linking)."""
     if ctx.boot_sector is not None:
         yield from _raw(ctx.boot_sector)
     elif ctx.image is not None and ctx.elf_boot_sector is not None:
         yield from _elf(ctx, ctx.elf_boot_sector)
+    elif ctx.script is not None and _has_objects(ctx):
+        yield from _planned(ctx)
+
+
+def _has_objects(ctx: Context) -> bool:
+    """Objects were named, or the script names its own (cheap: no layout import)."""
+    if ctx.object_paths:
+        return True
+    from kernlint.ldscript import ast
+
+    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
+
+
+def _planned(ctx: Context) -> Iterator[Finding]:
+    """The sector the script lays out with its objects (kernlint.layout), before
+    linking; a layout with constructs kernlint does not model is left alone."""
+    result = ctx.layout
+    if result is None or result.unsupported:
+        return
+    from kernlint.bootsector.prelink import planned_boot_sector
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import anchor
+
+    planned = planned_boot_sector(result, ctx.script, ctx.path, ctx.config.layout_for(ctx.path))
+    if planned is None or not planned.overflow:
+        return
+    bs, layout = planned.sector, planned.sector.layout
+    crossing = planned.crossing()
+    location = Location(section=crossing.name, address=(bs.origin or 0) + layout.code_end)
+    note = ""
+    node = next(
+        (
+            n
+            for n in ctx.script.walk()
+            if isinstance(n, ast.OutputSection) and n.name == crossing.name
+        ),
+        None,
+    )
+    if node is not None:
+        span, note = anchor(ctx.script, node.span)
+        location = replace(Location.from_span(span), section=crossing.name)
+    largest = ", ".join(str(i) for i in planned.inputs[:3]) or "none"
+    if result.errors:
+        ld = f"GNU ld stops with an error ({result.errors[0]})"
+    else:
+        ld = "GNU ld links it without an error"
+    yield Finding(
+        f"on the predicted layout, boot code and data end at sector offset"
+        f" {planned.end:#x} ({planned.end} bytes), {planned.overflow} bytes past the"
+        f" {layout.name} budget of {layout.budget} bytes ({layout.describe_reserved()};"
+        f" {_layout_text(bs)}){note}; largest input sections: {largest}; {ld}",
+        location,
+        fix=(
+            f"make the code and data fit in {layout.budget} bytes: shrink the largest input"
+            " sections (shorter messages, less code), or move work to a second stage loaded"
+            " from disk"
+        ),
+    )
 
 
 def _layout_text(bs: BootSector) -> str:

@@ -80,10 +80,11 @@ SOURCE_SUFFIXES = (".S", ".s", ".asm", ".nasm", ".rs", ".c", ".cc", ".cpp", ".cx
 def outputs(folder: Path, prefix: str) -> list[Path]:
     """The files of a sample that show its rule, named ``bad*``/``good*``: built ELF
     outputs (``.elf``, ``.o``), or for script (KL2) and source (KL6) rules the scripts
-    and sources themselves."""
+    and sources themselves; a ``klNNN-name-prelink`` folder shows a rule on the layout
+    a script predicts before linking (``kernlint check bad.ld``), so its scripts."""
     if re.match(r"kl6\d\d-", folder.name):
         suffixes = SOURCE_SUFFIXES
-    elif re.match(r"kl2\d\d-|kl501-", folder.name):
+    elif re.match(r"kl2\d\d-|kl501-|kl\d{3}-.*-prelink$", folder.name):
         suffixes = (".ld", ".lds", ".x")
     else:
         suffixes = (".elf", ".o", ".bin")
@@ -108,8 +109,13 @@ def findings_of(path: Path, rule: str) -> list:
 
 
 def sample(rule_dir: str, name: str) -> Path:
-    """A committed sample output: ``sample("kl101", "bad-bootcode.elf")``."""
-    (folder,) = [p for p in sample_dirs() if p.name.startswith(rule_dir + "-")]
+    """A committed sample output: ``sample("kl101", "bad-bootcode.elf")``, or by the
+    folder's full name; when a rule has several folders (``kl301-...`` and
+    ``kl301-...-prelink``), the one holding ``name``."""
+    folders = [p for p in sample_dirs() if p.name == rule_dir or p.name.startswith(rule_dir + "-")]
+    if len(folders) > 1:
+        folders = [p for p in folders if (p / name).exists()]
+    (folder,) = folders
     return folder / name
 
 

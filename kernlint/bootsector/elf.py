@@ -13,9 +13,10 @@ at the start of the first section (``fat16-vbr``/``fat32-vbr``), else from the b
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from kernlint.bootsector import CONFIGURED, BootSector, infer_layout
+from kernlint.bootsector import CONFIGURED, BootSector, Layout, infer_layout
 from kernlint.bootsector.bpb import vbr_layout
 from kernlint.bootsector.layout import (
     LAYOUTS,
@@ -150,20 +151,39 @@ def named_symbols(image: Image, pattern: re.Pattern[str]) -> list[Symbol]:
 def _elf_layout(
     image: Image, sections: list[Section], base: int, data: bytes, configured: str | None
 ):
+    symbols = [(s.name, s.st_value) for s in image.symbols if s.name and s.st_shndx != SHN_UNDEF]
+    return choose_layout([s.name for s in sections], symbols, data, configured)
+
+
+def choose_layout(
+    section_names: Sequence[str],
+    symbols: Iterable[tuple[str, int]],
+    data: bytes,
+    configured: str | None = None,
+) -> tuple[Layout, str]:
+    """The layout of a sector put together from named parts, and how it was decided
+    (see the module docstring): ``section_names`` are its sections in address order
+    (an ELF image's, or the output sections of a layout predicted before linking, see
+    :mod:`kernlint.bootsector.prelink`), the first one at sector offset 0; ``symbols``
+    the ``(name, value)`` of the defined symbols (values are addresses); ``data`` the
+    sector's bytes (offset 0 first); ``configured`` the layout to use, if any. Shared
+    by KL301 on linked images and on predicted layouts."""
     if configured is not None:
         return LAYOUTS[configured], CONFIGURED
-    disk = [s for s in sections if DISK_SIGNATURE_NAME.match(s.name)]
-    disk_syms = named_symbols(image, DISK_SIGNATURE_NAME)
-    for s in sections:
-        if PARTITION_NAME.match(s.name):
-            name = "mbr-disk-signature" if disk or disk_syms else "mbr"
-            return LAYOUTS[name], f"section {s.name}"
-    for sym in named_symbols(image, PARTITION_NAME):
-        name = "mbr-disk-signature" if disk or disk_syms else "mbr"
-        return LAYOUTS[name], f"symbol {sym.name} at {sym.st_value:#x}"
+    symbols = list(symbols)
+    has_disk = any(DISK_SIGNATURE_NAME.match(n) for n in section_names) or any(
+        DISK_SIGNATURE_NAME.match(n) for n, _ in symbols
+    )
+    name = "mbr-disk-signature" if has_disk else "mbr"
+    for s in section_names:
+        if PARTITION_NAME.match(s):
+            return LAYOUTS[name], f"section {s}"
+    for sym, value in symbols:
+        if PARTITION_NAME.match(sym):
+            return LAYOUTS[name], f"symbol {sym} at {value:#x}"
     vbr = vbr_layout(data)
-    if vbr is not None:
-        return LAYOUTS[vbr], f"a BPB jump at the start of section {sections[0].name}"
+    if vbr is not None and section_names:
+        return LAYOUTS[vbr], f"a BPB jump at the start of section {section_names[0]}"
     return infer_layout(data)
 
 
@@ -187,23 +207,63 @@ def code_end(image: Image, bs: BootSector) -> tuple[int, list[Section]]:
     fixed offset inside that section, and from a ``55 AA`` at 510 that the section
     itself carries (a sector and later stages in one section)."""
     base = bs.origin or 0
-    fixed = {
+    fixed = [
         (sym.st_shndx, sym.st_value - base)
         for sym in named_symbols(image, PARTITION_NAME) + named_symbols(image, DISK_SIGNATURE_NAME)
-    }
+    ]
+    parts = [
+        SectorPart(
+            s,
+            s.name,
+            s.sh_addr - base,
+            s.end - base,
+            tuple(off for shndx, off in fixed if shndx == s.index),
+            bs.has_signature,
+        )
+        for s in sector_sections(image)
+    ]
+    return code_extent(parts, bs.layout.code_end)
+
+
+@dataclass(frozen=True)
+class SectorPart:
+    """One section of a sector for :func:`code_extent`: ``item`` is what it stands for
+    (an ELF :class:`Section`, or an output section of a predicted layout), ``start``
+    and ``end`` its sector offsets (``end`` may lie past the sector), ``fixed`` the
+    sector offsets of partition-table and disk-signature symbols defined inside it,
+    ``signature`` whether the ``55 AA`` at offset 510 is its own bytes."""
+
+    item: object
+    name: str
+    start: int
+    end: int
+    fixed: tuple[int, ...] = ()
+    signature: bool = False
+
+
+def code_extent(
+    parts: Iterable[SectorPart], code_end_offset: int, limit: int | None = SECTOR_SIZE
+) -> tuple[int, list]:
+    """Where the boot code and data end (sector offset) and the ``item`` s of the
+    parts that hold them, for a layout whose code ends at ``code_end_offset``. Parts
+    named like a partition table, disk signature or signature, and parts starting
+    outside the sector, are left out; a part stops at a partition-table symbol at
+    ``code_end_offset`` inside it, and at 510 when it carries the signature there.
+    ``limit`` caps the end (a linked sector is 512 bytes; None for a layout predicted
+    before linking, where code past the sector is the overflow to report)."""
     end, held = 0, []
-    for s in sector_sections(image):
-        start = s.sh_addr - base
-        if is_reserved_name(s.name) or not 0 <= start < SECTOR_SIZE:
+    for part in parts:
+        start = part.start
+        if is_reserved_name(part.name) or not 0 <= start < SECTOR_SIZE:
             continue
-        stop = min(s.end - base, SECTOR_SIZE)
-        if bs.has_signature and start < SIGNATURE_OFFSET < stop:
+        stop = part.end if limit is None else min(part.end, limit)
+        if part.signature and start < SIGNATURE_OFFSET < stop:
             stop = SIGNATURE_OFFSET
-        for shndx, off in fixed:
-            if shndx == s.index and start < off == bs.layout.code_end < stop:
+        for off in part.fixed:
+            if start < off == code_end_offset < stop:
                 stop = off  # the table sits at its place inside this section
         if stop > start:
-            held.append(s)
+            held.append(part.item)
             end = max(end, stop)
     return end, held
 
