@@ -121,14 +121,20 @@ def _about(f: Finding, named: dict[str, set[str]], kinds_of: dict[str, str]) -> 
 
 def _relevant(findings: list[Finding], values: dict[str, str]) -> list[Finding]:
     """``findings`` narrowed to those on a file the line names, then to those about a
-    section it names, then to those at the script line it names; a step that would
+    section it names, then to those about the section+offset it names (a relocation,
+    ``(.boot+0x1)``), then to those at the script line it names; a step that would
     leave none is skipped."""
     names = {_base(values[k]) for k in FILE_KEYS if values.get(k)}
     sections = {values[k] for k in SECTION_KEYS if values.get(k)}
+    place = None
+    offset = to_int(values.get("offset") or "", hex_default=True)
+    if values.get("section") and offset is not None:
+        place = f"({values['section']}+{offset:#x})"
     chosen = findings
     for keep in (
         lambda f: _base(f.path) in names,
         lambda f: f.location.section in sections or any(_mentions(f.message, s) for s in sections),
+        lambda f: place is not None and place in f.message,
         lambda f: str(f.location.line) == values.get("line") and _base(f.path) in names,
     ):
         narrowed = [f for f in chosen if keep(f)]

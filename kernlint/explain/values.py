@@ -66,8 +66,56 @@ _BYTE_FIX = (
 )
 _BRANCH_FIX = (
     "The branch cannot reach its target: keep them closer (one output section or"
-    " memory region), or let the linker insert veneers / use a longer call sequence"
-    " (`-mcmodel=large` on AArch64, `call` instead of `jal` on RISC-V)."
+    " memory region), or let the linker insert veneers: GNU ld extends AArch64 `bl`/`b`"
+    ' only in code sections (`"ax"`).'
+)
+
+_ADRP_FIX = (
+    "`adrp` reaches ±4 GiB of pages from the instruction: code running at its physical"
+    " address (an early AArch64 boot head) cannot `adrp` a higher-half symbol; take"
+    " the symbol's physical alias (link it with `AT()` and use `sym - KIMAGE_VADDR +"
+    " phys_base`), or load the absolute address from a literal (`ldr x0, =sym`)."
+)
+_ADR_FIX = (
+    "`adr` and literal `ldr` reach ±1 MiB: use `adrp x0, sym` then `add x0, x0,"
+    " :lo12:sym` (±4 GiB), or keep the literal pool near the code (`.ltorg`)."
+)
+_AARCH64_CONDBR_FIX = (
+    "A conditional branch (`b.cond`, `cbz`/`cbnz`: ±1 MiB; `tbz`/`tbnz`: ±32 KiB) gets no"
+    " veneer: invert the condition around an unconditional `b`, which ld can extend"
+    " with a veneer, or keep the target closer."
+)
+_AARCH64_ABS_FIX = (
+    "The data directive is narrower than the address: store it with `.quad` (or"
+    " `.xword`), or make sure the value fits the field."
+)
+_AARCH64_MOVW_FIX = (
+    "The `movz`/`movk` sequence does not build enough bits for this value: add `movk`"
+    " instructions for the higher 16-bit groups (`:abs_g1:`, `:abs_g2:`, `:abs_g3:`),"
+    " or load it from a literal (`ldr x0, =sym`)."
+)
+_AARCH64_LDST_FIX = (
+    "The `:lo12:` offset of a load or store must be a multiple of the access size:"
+    " align the symbol (`.balign 8` for an `ldr x`), or compute the address with `add`."
+)
+_RISCV_HI20_FIX = (
+    "`lui` builds a sign-extended 32-bit address: with `-mcmodel=medlow` (the default)"
+    " code and data must lie in the lowest or highest 2 GiB; build with"
+    " `-mcmodel=medany` (PC-relative `auipc`) for a kernel linked elsewhere, e.g. at"
+    " 0x80200000 upwards on a 64-bit SoC."
+)
+_RISCV_PCREL_FIX = (
+    "`auipc` reaches ±2 GiB from the instruction: keep code and what it refers to in one"
+    " 2 GiB window, or load the absolute address from memory (a GOT or literal)."
+)
+_RISCV_JAL_FIX = (
+    "`jal`/`j` reach ±1 MiB and conditional branches ±4 KiB: use `call`/`tail`"
+    " (`auipc`+`jalr`, ±2 GiB) for far targets, or invert a branch around a `j`."
+)
+_RISCV_RVC_FIX = (
+    "A compressed branch or jump (`c.beqz`, `c.j`) reaches only ±256 bytes / ±2 KiB:"
+    " let the assembler use the full-size instruction (`.option norvc` around it), or"
+    " keep the target closer."
 )
 
 #: Relocation types: what their field holds and how an overflow is fixed.
@@ -94,12 +142,38 @@ RELOCATIONS: dict[str, tuple[str, str]] = {
     "R_386_PC8": ("8-bit PC-relative field (±127 bytes)", _BYTE_FIX),
     "R_AARCH64_CALL26": ("26-bit branch field (±128 MiB)", _BRANCH_FIX),
     "R_AARCH64_JUMP26": ("26-bit branch field (±128 MiB)", _BRANCH_FIX),
-    "R_AARCH64_ADR_PREL_LO21": ("21-bit PC-relative field (±1 MiB)", _BRANCH_FIX),
-    "R_AARCH64_ADR_PREL_PG_HI21": ("21-bit page field (±4 GiB)", _BRANCH_FIX),
-    "R_RISCV_JAL": ("20-bit jump field (±1 MiB)", _BRANCH_FIX),
-    "R_RISCV_BRANCH": ("12-bit branch field (±4 KiB)", _BRANCH_FIX),
-    "R_RISCV_PCREL_HI20": ("20-bit PC-relative high field (±2 GiB)", _BRANCH_FIX),
-    "R_RISCV_HI20": ("20-bit absolute high field (the lowest or highest 2 GiB)", _BRANCH_FIX),
+    "R_AARCH64_ADR_PREL_LO21": ("21-bit PC-relative field (`adr`, ±1 MiB)", _ADR_FIX),
+    "R_AARCH64_ADR_PREL_PG_HI21": ("21-bit page field (`adrp`, ±4 GiB)", _ADRP_FIX),
+    "R_AARCH64_LD_PREL_LO19": ("19-bit literal-load field (`ldr` literal, ±1 MiB)", _ADR_FIX),
+    "R_AARCH64_CONDBR19": ("19-bit conditional-branch field (±1 MiB)", _AARCH64_CONDBR_FIX),
+    "R_AARCH64_TSTBR14": ("14-bit test-and-branch field (±32 KiB)", _AARCH64_CONDBR_FIX),
+    "R_AARCH64_ABS32": ("32-bit absolute field (0 to 4 GiB)", _AARCH64_ABS_FIX),
+    "R_AARCH64_ABS16": ("16-bit absolute field (0 to 64 KiB)", _AARCH64_ABS_FIX),
+    "R_AARCH64_PREL32": ("32-bit PC-relative field (±2 GiB)", _RISCV_PCREL_FIX),
+    "R_AARCH64_PREL16": ("16-bit PC-relative field (±32 KiB)", _AARCH64_ABS_FIX),
+    **{
+        f"R_AARCH64_MOVW_{k}ABS_G{g}": (f"16-bit `movz`/`movk` group {g} field", _AARCH64_MOVW_FIX)
+        for k in ("U", "S")
+        for g in (0, 1, 2)
+    },
+    **{
+        f"R_AARCH64_LDST{n}_ABS_LO12_NC": (
+            f"low-12-bit offset of a {n // 8}-byte load/store (a multiple of {n // 8})",
+            _AARCH64_LDST_FIX,
+        )
+        for n in (16, 32, 64, 128)
+    },
+    "R_RISCV_JAL": ("20-bit jump field (`jal`, ±1 MiB)", _RISCV_JAL_FIX),
+    "R_RISCV_BRANCH": ("12-bit branch field (±4 KiB)", _RISCV_JAL_FIX),
+    "R_RISCV_RVC_BRANCH": ("compressed branch field (±256 bytes)", _RISCV_RVC_FIX),
+    "R_RISCV_RVC_JUMP": ("compressed jump field (±2 KiB)", _RISCV_RVC_FIX),
+    "R_RISCV_CALL": ("`auipc`+`jalr` call field (±2 GiB)", _RISCV_PCREL_FIX),
+    "R_RISCV_CALL_PLT": ("`auipc`+`jalr` call field (±2 GiB)", _RISCV_PCREL_FIX),
+    "R_RISCV_PCREL_HI20": ("20-bit PC-relative high field (`auipc`, ±2 GiB)", _RISCV_PCREL_FIX),
+    "R_RISCV_HI20": (
+        "20-bit absolute high field (`lui`: the lowest or highest 2 GiB)",
+        _RISCV_HI20_FIX,
+    ),
 }
 _GENERIC_RELOC = (
     "relocation field",
