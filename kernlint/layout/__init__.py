@@ -22,15 +22,21 @@ def lay_out_files(
     search_dirs: list[str] | tuple[str, ...] = (),
     options: Options | None = None,
 ) -> Layout:
-    """Parse ``script`` (INCLUDEs looked up in ``search_dirs``), read ``objects`` and
-    lay them out. Raises ``ScriptSyntaxError``, ``OSError`` or ``InputError``."""
+    """Parse ``script`` (INCLUDEs looked up in ``search_dirs``), read ``objects`` (when
+    none are given, the files the script's ``INPUT``/``GROUP`` commands name, found
+    next to it, as ``kernlint check`` does) and lay them out. Raises
+    ``ScriptSyntaxError``, ``OSError`` or ``InputError``."""
     from kernlint.layout.engine import layout
-    from kernlint.layout.objects import collector_paused, read_objects
+    from kernlint.layout.objects import collector_paused, read_objects, script_input_names
     from kernlint.ldscript import load_script
 
     loaded = load_script(script, search_dirs)
+    paths, names = list(objects), None
+    if not paths:
+        found = script_input_names(loaded)
+        paths, names = [p for p, _ in found], [n for _, n in found]
     with collector_paused():
-        return layout(loaded, read_objects(list(objects)), options)
+        return layout(loaded, read_objects(paths, names), options)
 
 
 __all__ = ["lay_out_files"]
