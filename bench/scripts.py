@@ -30,15 +30,19 @@ DEFAULT_DIRS = [
 TARGET_RATIO = 1.5
 
 
-def wall(cmd: list[str], runs: int) -> list[float]:
-    """Wall times (s) of ``runs`` runs of ``cmd`` after one unmeasured warm-up."""
+def wall(cmds: list[list[str]], runs: int) -> list[list[float]]:
+    """Wall times (s) of ``runs`` runs of each command, after one unmeasured warm-up
+    of each: interleaved run by run (A B A B ...), so that a change in the machine's
+    load (other processes on a shared machine) weighs on every command alike."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run(cmd, capture_output=True, env=env)
-    out = []
-    for _ in range(runs):
-        t = time.perf_counter()
+    for cmd in cmds:
         subprocess.run(cmd, capture_output=True, env=env)
-        out.append(time.perf_counter() - t)
+    out: list[list[float]] = [[] for _ in cmds]
+    for _ in range(runs):
+        for cmd, times in zip(cmds, out, strict=True):
+            t = time.perf_counter()
+            subprocess.run(cmd, capture_output=True, env=env)
+            times.append(time.perf_counter() - t)
     return out
 
 
@@ -64,8 +68,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=11)
     args = ap.parse_args()
-    floor = wall([sys.executable, "-c", "import click, lark"], args.runs)
-    lint = wall([sys.executable, "-m", "kernlint", "check", str(SCRIPT)], args.runs)
+    floor, lint = wall(
+        [
+            [sys.executable, "-c", "import click, lark"],
+            [sys.executable, "-m", "kernlint", "check", str(SCRIPT)],
+        ],
+        args.runs,
+    )
     ratio = statistics.median(lint) / statistics.median(floor)
     print("| command | median s | min s |\n|---|--:|--:|")
     print(f"| python -c 'import click, lark' | {statistics.median(floor):.3f} | {min(floor):.3f} |")

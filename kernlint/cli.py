@@ -6,6 +6,7 @@ are; 2 for a usage error or unreadable input (KL001).
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -384,3 +385,10 @@ def main() -> None:
             err=True,
         )
         sys.exit(EXIT_ERROR)
+    finally:
+        # The process ends here. Interpreter shutdown runs full cyclic collections
+        # over every object still alive (modules, the parser's tables, the syntax
+        # tree), ~18 ms of a ~120 ms `kernlint check` on a script (bench/scripts.py);
+        # frozen objects are left out of them and freed by reference counting as
+        # usual. Files are closed explicitly, so no cleanup waits for that collector.
+        gc.freeze()

@@ -8,8 +8,8 @@ folder). Each has ``ID``, ``NAME``, ``SEVERITY``, ``APPLIES_TO``, a module docst
 from __future__ import annotations
 
 import importlib
-import pkgutil
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -29,8 +29,8 @@ from kernlint.context import (
 from kernlint.errors import InputError, UsageError
 from kernlint.finding import SEVERITIES, Finding, severity_rank
 
-RULE_ID = re.compile(r"^KL\d{3}$")
-RULE_NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+RULE_ID = r"^KL\d{3}$"
+RULE_NAME = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 #: The rule that reports unreadable input; always on, since a run cannot lint a file it
 #: cannot read and must say so (exit status 2).
 UNREADABLE_RULE = "KL001"
@@ -38,21 +38,33 @@ UNREADABLE_RULE = "KL001"
 
 @dataclass(frozen=True)
 class Rule:
-    """A discovered rule module, with its metadata checked."""
+    """A discovered rule: its metadata, checked when the rule index was built, and its
+    module, imported on first use of ``check``, ``doc`` or ``module`` (see
+    :func:`all_rules`)."""
 
     id: str
     name: str
     severity: str
     applies_to: frozenset[str]
-    doc: str
-    check: Callable[[Context], Iterable[Finding]]
-    module: ModuleType = field(repr=False, compare=False)
+    module_name: str = field(repr=False)
+    #: True for rules that judge the other rules' findings (KL003), which the engine
+    #: runs last.
+    after_others: bool = field(default=False, repr=False)
 
     @property
-    def after_others(self) -> bool:
-        """True for rules that judge the other rules' findings (KL003), which the engine
-        runs last."""
-        return bool(getattr(self.module, "AFTER_OTHERS", False))
+    def module(self) -> ModuleType:
+        """The rule's module (imported now if it was not yet)."""
+        return sys.modules.get(self.module_name) or importlib.import_module(self.module_name)
+
+    @property
+    def check(self) -> Callable[[Context], Iterable[Finding]]:
+        """The rule's ``check(ctx)``."""
+        return self.module.check
+
+    @property
+    def doc(self) -> str:
+        """The rule's documentation: its module docstring."""
+        return self.module.__doc__
 
     @property
     def summary(self) -> str:
@@ -66,7 +78,7 @@ def _load(module: ModuleType) -> Rule:
     ]
     if missing or not module.__doc__:
         raise RuntimeError(f"rule module {module.__name__} lacks {missing or ['a docstring']}")
-    if not RULE_ID.match(module.ID) or not RULE_NAME.match(module.NAME):
+    if not re.match(RULE_ID, module.ID) or not re.match(RULE_NAME, module.NAME):
         raise RuntimeError(f"rule module {module.__name__}: bad ID or NAME")
     if module.SEVERITY not in SEVERITIES:
         raise RuntimeError(f"rule module {module.__name__}: bad SEVERITY {module.SEVERITY!r}")
@@ -75,17 +87,31 @@ def _load(module: ModuleType) -> Rule:
         module.NAME,
         module.SEVERITY,
         frozenset(module.APPLIES_TO),
-        module.__doc__,
-        module.check,
-        module,
+        module.__name__,
+        bool(getattr(module, "AFTER_OTHERS", False)),
     )
 
 
 @cache
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule module of ``kernlint.rules``, sorted by id."""
-    import kernlint.rules as package
+    """Every rule module of ``kernlint.rules``, sorted by id.
 
+    The metadata comes from the rule index (:mod:`kernlint.ruleindex`) when it is
+    current, so that a run imports only the rule modules it runs; otherwise every rule
+    module is imported (:func:`discover_rules`) and the index rewritten."""
+    import kernlint.rules as package
+    from kernlint import ruleindex
+
+    return ruleindex.rules(package.__name__, list(package.__path__), discover_rules)
+
+
+def discover_rules(package_name: str = "kernlint.rules") -> tuple[Rule, ...]:
+    """Every rule module of the package, imported and checked, sorted by id (what the
+    rule index records). Raises RuntimeError for a module that lacks a part, or for two
+    modules with the same id."""
+    import pkgutil
+
+    package = importlib.import_module(package_name)
     rules = [
         _load(importlib.import_module(f"{package.__name__}.{info.name}"))
         for info in pkgutil.iter_modules(package.__path__)

@@ -64,7 +64,6 @@ Put `REGION_ALIAS` commands after `MEMORY` and before `SECTIONS`.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -155,6 +154,8 @@ def _where(
 
 def _suggest(name: str, choices: list[str]) -> str | None:
     """The declared name ``name`` most likely means."""
+    import difflib
+
     for choice in choices:
         if choice.lower() == name.lower():
             return choice

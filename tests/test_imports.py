@@ -41,7 +41,8 @@ def test_check_imports_no_lief_networkx_or_numpy():
 
 
 #: What each kind of input must not import: the readers and models of the other kinds.
-#: (Rule discovery imports every rule module, so rule modules import these lazily.)
+#: (A full rule discovery, when the rule index is stale, imports every rule module, so
+#: rule modules import these lazily.)
 NOT_FOR = {
     "script": (
         "kernlint.elf.model",
@@ -88,3 +89,42 @@ def test_classify_sector_size_matches_the_boot_sector_layout():
     from kernlint.classify import SECTOR_SIZE as CLASSIFY_SECTOR_SIZE
 
     assert CLASSIFY_SECTOR_SIZE == SECTOR_SIZE
+
+
+RULES_PROBE = """
+import json, sys
+from kernlint import ruleindex
+from kernlint.engine import all_rules, run, select_rules
+run([{path!r}], select_rules())
+source = ruleindex.last_source
+applies = {{r.module_name: sorted(r.applies_to) for r in all_rules()}}
+imported = sorted(m for m in sys.modules if m.startswith("kernlint.rules."))
+print(json.dumps({{"source": source, "applies": applies, "imported": imported}}))
+"""
+
+
+def test_a_run_imports_only_the_rule_modules_that_apply(tmp_path):
+    """With the rule index current (kernlint/ruleindex.py), checking a script imports
+    the script rules only, and checking a source the source rules only: no image,
+    boot-sector or boot-protocol rule module."""
+    import json
+
+    script = tmp_path / "link.ld"
+    script.write_text("ENTRY(_start)\nSECTIONS { .text : { *(.text .text.*) } }\n")
+    source = tmp_path / "boot.S"
+    source.write_text(".section .boot\n    nop\n")
+    for kind, path in (("script", script), ("source", source)):
+        for _ in range(5):  # another process editing a rule makes a run rediscover
+            out = subprocess.run(
+                [sys.executable, "-c", RULES_PROBE.format(path=str(path))],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            probe = json.loads(out)
+            if probe["source"] == "index":
+                break
+        assert probe["source"] == "index"
+        assert probe["imported"], kind
+        for module in probe["imported"]:
+            assert kind in probe["applies"][module], (kind, module)

@@ -25,13 +25,16 @@ late-bound closure that only fires for the last terminal registered.
 
 from __future__ import annotations
 
+import io
+import pickle
 import re
 from copy import copy
+from itertools import combinations
 from typing import Any
 
 from lark import Token
 from lark.exceptions import UnexpectedCharacters, UnexpectedToken
-from lark.lexer import BasicLexer, Lexer, LexerState
+from lark.lexer import BasicLexer, Lexer, LexerState, TerminalDef
 from lark.parsers.lalr_analysis import Shift
 
 from .lexing import RESERVED
@@ -61,9 +64,12 @@ class LdLexer(Lexer):
 
     __future_interface__ = 2
 
-    def __init__(self, conf: Any) -> None:
+    def __init__(self, conf: Any, prebuilt: dict[frozenset[str], bytes] | None = None) -> None:
         self.conf = conf
         self._by_accepts: dict[frozenset[str], BasicLexer] = {}
+        #: Pickled lexers, by accepted terminals, from the table cache
+        #: (:func:`kernlint.ldscript.tables.build`): restored on first use.
+        self._prebuilt = prebuilt or {}
         self._state_info: dict[int, tuple[BasicLexer | None, frozenset[str]]] = {}
         self._corrected_lexers: dict[tuple[int, frozenset[str]], BasicLexer] = {}
         self._section_name_states: dict[int, bool] = {}
@@ -74,6 +80,13 @@ class LdLexer(Lexer):
 
     def _lexer(self, accepts: frozenset[str]) -> BasicLexer:
         lexer = self._by_accepts.get(accepts)
+        if lexer is None and accepts in self._prebuilt:
+            try:
+                blob = io.BytesIO(self._prebuilt[accepts])
+                lexer = _LexerUnpickler(blob, self.conf.terminals_by_name).load()
+                self._by_accepts[accepts] = lexer
+            except Exception:  # a damaged entry: build the lexer instead
+                lexer = None
         if lexer is None:
             conf = copy(self.conf)
             names = accepts | set(conf.ignore)
@@ -87,22 +100,46 @@ class LdLexer(Lexer):
         name terminals to correct)."""
         info = self._state_info.get(state)
         if info is None:
-            offered = frozenset(k for k in table[state] if k.isupper() or k == "$END")
-            names = offered & _MODE.keys()
-            modes = {_MODE[n] for n in names}
-            if len(modes) >= 2 or ("SNAME" in names and offered & _SNAME_OVERLAPS):
-                info = (None, frozenset(names))
-            else:
-                info = (self._lexer(offered), frozenset())
+            offered = _offered(table, state)
+            names = _corrected_names(offered)
+            info = (None, names) if names else (self._lexer(offered), frozenset())
             self._state_info[state] = info
         return info
+
+    def prepare(self, table: dict) -> None:
+        """Build every lexer any parse could ask for (each state's, each lookahead
+        correction's), compiling their patterns, so that the table cache can store
+        them (:func:`kernlint.ldscript.tables.build`; :meth:`dump_lexers`)."""
+        for state in table:
+            offered = _offered(table, state)
+            names = sorted(_corrected_names(offered))
+            for size in range(len(names) + 1):
+                for drop in combinations(names, size):
+                    self._lexer(offered - frozenset(drop)).scanner  # noqa: B018
+
+    def dump_lexers(self, dispatch_table: dict) -> dict[frozenset[str], bytes]:
+        """The lexers built so far, pickled, by the terminals they accept (what
+        ``prebuilt`` takes). Their terminal definitions pickle as references to this
+        lexer's, so each holds only its own few objects; ``dispatch_table`` pickles
+        the rest (compiled patterns: :func:`kernlint.ldscript.regexcache.reducer`).
+        A lexer that does not pickle is left out, to be built when needed."""
+        out = {}
+        for accepts, lexer in self._by_accepts.items():
+            buffer = io.BytesIO()
+            pickler = _LexerPickler(buffer, self.conf.terminals_by_name)
+            pickler.dispatch_table = dispatch_table
+            try:
+                pickler.dump(lexer)
+            except Exception:  # a lark whose lexers hold something unpicklable
+                continue
+            out[accepts] = buffer.getvalue()
+        return out
 
     def _corrected(self, state: int, table: dict, drop: frozenset[str]) -> BasicLexer:
         key = (state, drop)
         lexer = self._corrected_lexers.get(key)
         if lexer is None:
-            offered = frozenset(k for k in table[state] if k.isupper() or k == "$END")
-            lexer = self._corrected_lexers[key] = self._lexer(offered - drop)
+            lexer = self._corrected_lexers[key] = self._lexer(_offered(table, state) - drop)
         return lexer
 
     def _after_section_name(self, state: int, table: dict) -> bool:
@@ -167,6 +204,21 @@ class LdLexer(Lexer):
                 raise e from None
 
 
+def _offered(table: dict, state: int) -> frozenset[str]:
+    """The terminals parser state ``state`` can shift or reduce on."""
+    return frozenset(k for k in table[state] if k.isupper() or k == "$END")
+
+
+def _corrected_names(offered: frozenset[str]) -> frozenset[str]:
+    """The name terminals a state offering ``offered`` must correct by lookahead (see
+    the module docstring), or nothing when its lexer can be used as it is."""
+    names = offered & _MODE.keys()
+    modes = {_MODE[n] for n in names}
+    if len(modes) >= 2 or ("SNAME" in names and offered & _SNAME_OVERLAPS):
+        return frozenset(names)
+    return frozenset()
+
+
 def _simulate(stack: list[int], table: dict, terminal: str) -> tuple[bool, int]:
     """(whether ``terminal`` gets shifted, how many states from the top of ``stack``
     the simulation read)."""
@@ -221,3 +273,30 @@ def _script_word(token: Token, lexer_state: LexerState) -> Token:
         end_column=counter.column,
         end_pos=end,
     )
+
+
+class _LexerPickler(pickle.Pickler):
+    """Pickles a lexer with its terminal definitions as references (their names) to
+    the ones of the parser it belongs to."""
+
+    def __init__(self, file: Any, terminals_by_name: dict) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._by_name = terminals_by_name
+
+    def persistent_id(self, obj: Any) -> Any:
+        if obj is self._by_name:
+            return "*"
+        if isinstance(obj, TerminalDef) and self._by_name.get(obj.name) is obj:
+            return obj.name
+        return None
+
+
+class _LexerUnpickler(pickle.Unpickler):
+    """Restores what :class:`_LexerPickler` wrote, against ``terminals_by_name``."""
+
+    def __init__(self, file: Any, terminals_by_name: dict) -> None:
+        super().__init__(file)
+        self._by_name = terminals_by_name
+
+    def persistent_load(self, pid: Any) -> Any:
+        return self._by_name if pid == "*" else self._by_name[pid]
