@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import tomllib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,13 +168,24 @@ def find_config(start: str | None = None) -> Path | None:
     return None
 
 
+#: What a ``[tool.kernlint]`` table can look like in TOML: the table header (also
+#: ``[tool.kernlint.sub]``) or a dotted key at the top level (``tool.kernlint.x =``).
+_TOOL_TABLE = re.compile(rb'^[ \t]*\[?[ \t]*tool[ \t]*\.[ \t]*"?kernlint\b', re.M)
+#: A bare ``[tool]`` table, which may hold ``kernlint = {...}`` or ``kernlint.x =``.
+_TOOL = re.compile(rb"^[ \t]*\[[ \t]*tool[ \t]*\][ \t]*(?:#.*)?$", re.M)
+
+
 def _has_tool_table(path: Path) -> bool:
     """Does ``path`` (a pyproject.toml) have a ``[tool.kernlint]`` table? Most have
-    none: a file whose text never says ``kernlint`` is not parsed at all."""
+    none: a file with no line that could open one (:data:`_TOOL_TABLE`, or a ``[tool]``
+    table and the word kernlint) is not parsed at all: a project that only names
+    kernlint (``name = "kernlint"``, ``kernlint = "kernlint.cli:main"``) costs no
+    TOML parse."""
     try:
-        if b"kernlint" not in path.read_bytes():
-            return False
+        text = path.read_bytes()
     except OSError:
+        return False
+    if not (_TOOL_TABLE.search(text) or (_TOOL.search(text) and b"kernlint" in text)):
         return False
     try:
         return "kernlint" in _read_toml(path).get("tool", {})
@@ -183,6 +194,8 @@ def _has_tool_table(path: Path) -> bool:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib
+
     try:
         with open(path, "rb") as f:
             return tomllib.load(f)

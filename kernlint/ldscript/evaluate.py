@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from . import ast
+from .record import finish, record
 
 if TYPE_CHECKING:
     from .include import LoadedScript
@@ -84,7 +85,7 @@ PF_R = 4
 PT_LOAD = 1
 
 
-@dataclass(frozen=True, slots=True)
+@record(positional=True)
 class Value:
     """An expression's value as ld keeps it (``etree_value_type``): ``section`` is
     :data:`NUMBER` (``None``) for a plain number, :data:`ABS` for an absolute address,
@@ -99,7 +100,7 @@ class Value:
         return self.section is NUMBER
 
 
-@dataclass(frozen=True, slots=True)
+@record(positional=True)
 class Region:
     """A ``MEMORY`` region's ``ORIGIN`` and ``LENGTH`` when constant."""
 
@@ -646,7 +647,7 @@ def is_allocated(section: ast.OutputSection) -> bool | None:
 # ----------------------------------------------------------------------------- tracing
 
 
-@dataclass(frozen=True, slots=True)
+@record(positional=True)
 class Bound:
     """What is known about an address or offset: at least ``low``, exactly ``low``
     when ``exact``."""
@@ -658,7 +659,7 @@ class Bound:
         return f"{self.low:#x}" if self.exact else f"at least {self.low:#x}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(positional=True)
 class Backwards:
     """A provable backward move of ``.`` inside an output section: from ``before``
     to ``to``, both offsets from the section's start when ``relative``, else
@@ -670,7 +671,7 @@ class Backwards:
     by: int | None = None  # for ``. -= n`` and ``. = . - n`` with `.` unknown: n
 
 
-@dataclass(frozen=True, slots=True)
+@record(positional=True)
 class DotAssignment:
     """One assignment to ``.`` inside ``SECTIONS``. ``section`` is the output (or
     overlay) section it stands in, ``None`` at ``SECTIONS`` level; ``start`` that
@@ -689,7 +690,7 @@ class DotAssignment:
     env: Env
 
 
-@dataclass(frozen=True, slots=True)
+@record(positional=True)
 class Placement:
     """Where an output section starts (``start``, ``None`` when nothing is known),
     whether that start is provably a multiple of the page size, a lower bound of its
@@ -702,6 +703,10 @@ class Placement:
     page_aligned: bool
     size: int
     anchored: bool = False
+
+
+# The records above get their __init__ and __repr__ (compiled on first use).
+finish()
 
 
 @dataclass(frozen=True)

@@ -85,10 +85,14 @@ _SHARED = {
 }
 
 
-def record(cls: T) -> T:
+def record(cls: T | None = None, /, *, positional: bool = False) -> Any:
     """Turn the class body ``cls`` (annotations, defaults, methods, properties) into a
     record class (see the module docstring). Returns a new class of the same name;
-    its ``__init__`` exists once :func:`finish` has run."""
+    its ``__init__`` exists once :func:`finish` has run. Its fields are keyword-only,
+    unless ``positional`` (``@record(positional=True)``): then they are taken in
+    order too, as a dataclass's are."""
+    if cls is None:
+        return lambda body: record(body, positional=positional)
     own = tuple(inspect.get_annotations(cls))
     (base,) = cls.__bases__
     base_fields: tuple[str, ...] = getattr(base, "__record_fields__", ())
@@ -103,6 +107,7 @@ def record(cls: T) -> T:
     ns["__record_fields__"] = base_fields + own
     ns["__record_values__"] = staticmethod(_values_of(base_fields + own))
     ns["__record_defaults__"] = defaults
+    ns["__record_positional__"] = positional
     new = type(cls)(cls.__name__, cls.__bases__, ns)
     new.__qualname__ = cls.__qualname__
     _PENDING.append(new)
@@ -155,7 +160,8 @@ def _compile(cls: type, which: str) -> Any:
                 params.append(f"{name}=_d_{name}")
             else:
                 params.append(name)
-        lines = [f"def __init__(self, *, {', '.join(params)}):"]
+        star = "" if cls.__record_positional__ else "*, "
+        lines = [f"def __init__(self, {star}{', '.join(params)}):"]
         lines.extend(f"    _set(self, {name!r}, {name})" for name in fields)
         if not fields:
             lines.append("    pass")
