@@ -31,6 +31,31 @@ def test_nearest_file_wins_and_pyproject_needs_the_table(tmp_path):
     assert find_config(str(sub)) == sub / ".kernlint.toml"
 
 
+@pytest.mark.parametrize(
+    "text, found",
+    [
+        ("[tool.kernlint]\nselect = ['KL1']\n", True),
+        ('[ tool . "kernlint" ]\nselect = ["KL1"]\n', True),
+        ("[tool.kernlint.per-path-ignores]\n'a.ld' = ['KL201']\n", True),
+        ("tool.kernlint.select = ['KL1']\n", True),
+        ("[tool]\nkernlint = { select = ['KL1'] }\n", True),
+        ("[tool]\nkernlint.select = ['KL1']\n", True),
+        # a project that only names kernlint: no table
+        (
+            "[project]\nname = 'kernlint'\n[project.scripts]\nkernlint = 'kernlint.cli:main'\n",
+            False,
+        ),
+        ("[tool.kernlintish]\nx = 1\n", False),
+        ("[tool.ruff]\nline-length = 100 # kernlint\n", False),
+    ],
+)
+def test_pyproject_table_forms(tmp_path, text, found):
+    """Every TOML spelling of a [tool.kernlint] table is found, and what only names
+    kernlint is not (and not parsed)."""
+    write(tmp_path / "pyproject.toml", text)
+    assert (find_config(str(tmp_path)) == tmp_path / "pyproject.toml") is found
+
+
 def test_keys_are_read(tmp_path):
     cfg = load_config(
         write(
