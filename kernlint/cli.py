@@ -102,8 +102,16 @@ def cli() -> None:
     "script_path",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="The linker script: linted, and with --objects and no image laid out as GNU ld"
-    " would link them (KL209, KL210).",
+    help="The linker script: linted, and with --objects (or its own INPUT()) and no"
+    " image laid out as GNU ld would link them (KL101, KL202, KL206, KL209, KL210,"
+    " KL216, KL301, KL501).",
+)
+@click.option(
+    "--gc-sections",
+    is_flag=True,
+    default=None,
+    help="The link uses ld --gc-sections: the layout drops what it would (KL202)"
+    " [default: `gc-sections`].",
 )
 def check(
     paths: tuple[str, ...],
@@ -121,6 +129,7 @@ def check(
     boot_protocol: str | None,
     objects: tuple[str, ...],
     script_path: str | None,
+    gc_sections: bool | None,
 ) -> None:
     """Lint ELF images, object files and sources (files or directories); with no
     paths, the targets of the configuration."""
@@ -134,7 +143,7 @@ def check(
     except UsageError as exc:
         _fail(str(exc))
     fail_on = fail_on or config.fail_on
-    if boot_sector_layout or boot_protocol or objects:
+    if boot_sector_layout or boot_protocol or objects or gc_sections:
         from dataclasses import replace
 
         config = replace(
@@ -142,7 +151,9 @@ def check(
             boot_sector_layout=boot_sector_layout or config.boot_sector_layout,
             boot_protocol=boot_protocol or config.boot_protocol,
             boot_protocols=() if boot_protocol else config.boot_protocols,
-            objects=tuple(objects),
+            objects=tuple(objects) or config.objects,
+            gc_sections=bool(gc_sections) or config.gc_sections,
+            target_gc_sections=() if gc_sections else config.target_gc_sections,
         )
     if script_path and script_path not in paths:
         paths = (*paths, script_path)
@@ -307,7 +318,7 @@ def graph(path: str, fmt: str, output: str | None) -> None:
 
 
 @cli.command()
-@click.argument("objects", nargs=-1, required=True, type=click.Path())
+@click.argument("objects", nargs=-1, type=click.Path())
 @click.option("--script", "-T", "script", required=True, type=click.Path(), help="Linker script.")
 @click.option("-L", "search_dirs", multiple=True, metavar="DIR", help="INCLUDE search folder.")
 @click.option(
@@ -336,8 +347,9 @@ def layout(
     max_page_size: str,
     no_check_sections: bool,
 ) -> None:
-    """Compute the layout GNU ld 2.40 gives OBJECTS (ET_REL) linked with the script:
-    output sections, program headers, script symbols, orphans, discards."""
+    """Compute the layout GNU ld 2.40 gives OBJECTS (ET_REL; default: the files the
+    script's INPUT() names) linked with the script: output sections, program headers,
+    script symbols, orphans, discards."""
     from kernlint.layout import lay_out_files
     from kernlint.layout.model import Options
     from kernlint.layout.render import to_json, to_text

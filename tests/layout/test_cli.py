@@ -93,3 +93,15 @@ def test_check_with_script_and_objects_lays_out(objects):
     assert run.code == 0, run.stderr  # warnings only
     orphans = sorted(f["message"].split()[2] for f in run.report["findings"])
     assert orphans == [".boot", ".bss", ".rodata", ".text.a", ".text.b"]
+
+
+def test_layout_takes_the_scripts_input_objects():
+    """With no OBJECTS, `kernlint layout` reads the files the script's INPUT() names."""
+    from tests.conftest import sample
+
+    script = sample("kl216", "good-message-in-stage2.ld")
+    run = kernlint("layout", "--script", str(script), "--format", "json")
+    assert run.code == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert [s["name"] for s in doc["sections"]][:2] == [".boot", ".rodata"]
+    assert doc["sections"][0]["vma"] == 0x7C00

@@ -140,3 +140,17 @@ def test_agrees_with_ld_print_gc_sections(tmp_path, pattern):
                 want = removed if header else set()
                 assert layout == want, (pattern, content_name, name, referenced, proc.stderr)
                 assert bool(removed) == (not referenced and pattern != "keep"), proc.stderr
+
+
+def test_gc_sections_option_on_the_command_line(tmp_path):
+    """`kernlint check --gc-sections` says what the sample's kernlint.toml says."""
+    from tests.conftest import kernlint
+
+    folder = sample("kl202-boot-header-not-kept-prelink", "bad-header.ld").parent
+    for name in ("bad-header.ld", "header.o"):
+        shutil.copy(folder / name, tmp_path / name)
+    script = str(tmp_path / "bad-header.ld")
+    assert kernlint("check", "--select", "KL202", script).code == 0
+    run = kernlint("check", "--select", "KL202", "--gc-sections", "--format", "json", script)
+    assert run.code == 0 and [f["rule"] for f in run.report["findings"]] == ["KL202"]
+    assert "header.o(.header)" in run.report["findings"][0]["message"]
