@@ -7,13 +7,21 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, sample
 
+#: pre-commit from the test command's own venv (tests/setup.sh installs it there; the
+#: README's command runs `.venv/bin/python -m pytest`, which does not put .venv/bin on
+#: PATH), else the one on PATH.
+_BESIDE = Path(sys.executable).parent / "pre-commit"
+PRE_COMMIT = str(_BESIDE) if _BESIDE.is_file() else shutil.which("pre-commit")
+
 pytestmark = pytest.mark.skipif(
-    shutil.which("pre-commit") is None and not os.environ.get("CI"),
+    PRE_COMMIT is None and not os.environ.get("CI"),
     reason="pre-commit is not installed (sh tests/setup.sh)",
 )
 
@@ -37,7 +45,7 @@ def git(cwd, *args):
 def try_repo(cwd, hook, *extra, home):
     env = {**os.environ, "PRE_COMMIT_HOME": str(home)}
     return subprocess.run(
-        ["pre-commit", "try-repo", str(ROOT), hook, "--all-files", *extra],
+        [PRE_COMMIT or "pre-commit", "try-repo", str(ROOT), hook, "--all-files", *extra],
         cwd=cwd,
         capture_output=True,
         text=True,
