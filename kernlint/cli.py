@@ -335,6 +335,12 @@ def graph(path: str, fmt: str, output: str | None) -> None:
 )
 @click.option("--max-page-size", default="0x1000", show_default=True, help="ld -z max-page-size.")
 @click.option("--no-check-sections", is_flag=True, help="ld --no-check-sections.")
+@click.option(
+    "--relro/--no-relro",
+    default=True,
+    show_default=True,
+    help="ld -z relro (GNU ld 2.40's default on x86-64 Linux): DATA_SEGMENT_* scripts.",
+)
 def layout(
     objects: tuple[str, ...],
     script: str,
@@ -346,6 +352,7 @@ def layout(
     separate_code: bool,
     max_page_size: str,
     no_check_sections: bool,
+    relro: bool,
 ) -> None:
     """Compute the layout GNU ld 2.40 gives OBJECTS (ET_REL; default: the files the
     script's INPUT() names) linked with the script: output sections, program headers,
@@ -367,6 +374,7 @@ def layout(
         entry=entry,
         undefined=undefined,
         check_sections=not no_check_sections,
+        relro=relro,
     )
     try:
         result = lay_out_files(script, list(objects), search_dirs, options)

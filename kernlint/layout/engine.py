@@ -4,13 +4,21 @@ The steps are ld's own (``ldlang.c`` ``lang_process``), each citing the ld manua
 node that documents it:
 
 1. **Statements.** The script's ``SECTIONS`` (INCLUDEs resolved) become one list of
-   output section statements, assignments and ``ASSERT``s, in script order.
+   output section statements, assignments and ``ASSERT``s, in script order. An
+   ``OVERLAY`` ("Overlay Description") becomes its members' output section
+   statements, each followed by its ``__load_start_``/``__load_stop_`` ``PROVIDE``s
+   (:meth:`_Layouter.overlay`); of overlays, the ``NOCROSSREFS`` check, two members
+   in one ``PHDRS`` segment and a member named like another output section are
+   reported as unsupported.
 2. **Garbage collection** (``--gc-sections``, manual "Options"; :mod:`.gc`) before
    mapping, as in ld: roots are the entry symbol, ``-u`` symbols and every section a
    ``KEEP`` pattern matches ("Input Section and Garbage Collection").
 3. **Mapping** ("Input Section Basics"): each input section goes to the first input
    section description, in script order, that matches it (:mod:`.match`);
-   ``/DISCARD/`` drops it ("Output Section Discarding").
+   ``/DISCARD/`` drops it ("Output Section Discarding"). An ``ONLY_IF_RO`` or
+   ``ONLY_IF_RW`` section whose inputs (those no earlier statement took) are not
+   all read-only, or have none writable, is ignored as if absent ("Output Section
+   Constraint").
 4. **Orphans** ("Orphan Sections"; ``ldelf_place_orphan``, ``lang_insert_orphan``):
    an unmatched section joins an output section of its own name, else gets a new
    output section after the one named ``.text``/``.rodata``/``.data``/``.bss`` for
@@ -33,11 +41,18 @@ node that documents it:
    repeated until addresses are stable (forward references, ``SIZEOF_HEADERS``); the
    symbols get their values from the last pass with ``lang_do_assignments``' ``.``,
    which skips the addresses of sections ld never created or stripped.
+   ``DATA_SEGMENT_ALIGN``/``_RELRO_END``/``_END`` ("Builtin Functions") follow
+   ``expld.dataseg`` (:class:`DataSegment`): each sizing round is ld's
+   ``lang_size_sections``, which sizes again after ``DATA_SEGMENT_END`` to move
+   the relro sections up to end on a page (``-z relro``, kept only when an input
+   section lies in the relro region: ``lang_find_relro_sections``) or to save a
+   page (``lang_size_segment``).
 7. **Program headers** (:mod:`.segments`): ``PHDRS`` ("PHDRS Command"), else bfd's
    default mapping.
 
 What is not modelled is reported as :class:`~.model.Unsupported`, never guessed:
-``OVERLAY``, ``INSERT``, ``ONLY_IF_RO/RW``, ``DATA_SEGMENT_*``, ``NOLOAD``-style
+``INSERT``, the ``SPECIAL`` constraint, ``DATA_SEGMENT_*`` inside an output
+section, ``NOLOAD``-style
 types other than ``NOLOAD``/``INFO``, archives, ``.eh_frame`` editing,
 ``.note.gnu.property`` merging, relaxation.
 """
@@ -82,6 +97,7 @@ from kernlint.ldscript.evaluate import (
     ABS,
     MASK,
     NUMBER,
+    DataSegmentHook,
     Env,
     Region,
     Value,
@@ -138,6 +154,12 @@ class OS:
     ignored: bool = False
     removed: bool = False  # empty: not written to the output
     zero_address: bool = False  # a non-allocated orphan: ld gives it address 0
+    # OVERLAY members (lang_enter_overlay_section): ld's sectype
+    # ``first_overlay_section`` ("first") or ``overlay_section`` ("overlay"); the
+    # last member sets `.` to the first's address + the largest size (its
+    # ``update_dot_tree``); ``overlay`` lists the members of the OVERLAY.
+    sectype: str | None = None
+    overlay: list[OS] | None = None
     # sizing results
     vma: int = 0
     lma: int = 0
@@ -167,6 +189,113 @@ class Stmt:
 
 class _Unsupported(Exception):
     pass
+
+
+class DataSegment(DataSegmentHook):
+    """ld's ``expld.dataseg`` (``ldexp.c`` ``fold_segment_align``,
+    ``fold_segment_relro_end``, ``fold_segment_end``, GNU ld 2.40): the phase moves
+    ``none`` -> ``align_seen`` -> ``relro_seen`` -> ``end_seen`` in a sizing pass;
+    ``lang_size_sections`` then settles on ``done``, ``adjust`` (save a page, no
+    relro) or ``relro_adjust`` (move the relro sections up so that they end on a
+    page) and sizes again. ``relro`` is ``link_info.relro``."""
+
+    def __init__(self, relro: bool) -> None:
+        self.relro = relro
+        self.phase = "none"
+        self.base = 0
+        self.commonpagesize = self.maxpagesize = self.relropagesize = 1
+        self.relro_end_value = 0
+        self.relro_offset = 0
+        self.end_value = 0
+        self.flag: str | None = None  # "start"/"end": the statement evaluated one
+
+    def state(self) -> tuple:
+        return (self.phase, self.base, self.relro_end_value, self.relro_offset, self.end_value)
+
+    def restore(self, state: tuple) -> None:
+        self.phase, self.base, self.relro_end_value, self.relro_offset, self.end_value = state
+
+    def align(self, maxpage: int, commonpage: int, dot: int) -> int | None:
+        self.flag = "start"
+        result = _align(dot, maxpage)
+        if self.phase == "relro_adjust":
+            return self.base
+        if self.phase == "adjust":
+            if commonpage < maxpage:
+                result += (dot + commonpage - 1) & (maxpage - commonpage)
+            return result
+        if not self.relro:
+            result += dot & (maxpage - 1)
+        if self.phase == "none":
+            self.phase = "align_seen"
+            self.base = result
+            self.commonpagesize = commonpage
+            self.maxpagesize = self.relropagesize = maxpage
+            self.relro_end_value = 0
+        elif self.phase != "done":
+            return None
+        return result
+
+    def relro_end(self, offset: int, exp: int) -> int | None:
+        # DATA_SEGMENT_RELRO_END(offset, exp)
+        self.flag = "end"
+        self.relro_offset = offset
+        if self.phase not in ("align_seen", "adjust", "relro_adjust", "done"):
+            return None
+        if self.phase in ("align_seen", "relro_adjust"):
+            self.relro_end_value = (exp + offset) & MASK
+        page = self.relropagesize
+        if self.phase == "relro_adjust" and self.relro_end_value & (page - 1):
+            self.relro_end_value = _align(self.relro_end_value, page)
+            result = (self.relro_end_value - offset) & MASK
+        else:
+            result = exp
+        if self.phase == "align_seen":
+            self.phase = "relro_seen"
+        return result
+
+    def end(self, exp: int) -> int | None:
+        if self.phase in ("align_seen", "relro_seen"):
+            self.phase = "end_seen"
+            self.end_value = exp
+        elif self.phase not in ("done", "adjust", "relro_adjust"):
+            return None
+        return exp
+
+    def size_segment(self) -> bool:
+        """``lang_size_segment``: can a page be saved by moving the data segment
+        (its first and last partial pages fit in one)?"""
+        page = self.commonpagesize
+        first = -self.base & (page - 1)
+        last = self.end_value & (page - 1)
+        if (
+            first
+            and last
+            and (self.base & ~(page - 1)) != (self.end_value & ~(page - 1))
+            and first + last <= page
+        ):
+            self.phase = "adjust"
+            return True
+        self.phase = "done"
+        return False
+
+    def size_relro_segment(self, sections: list[tuple[int, int, int, bool]]) -> int:
+        """``lang_size_relro_segment_1``: ``sections`` are the allocated output
+        sections (vma, size, alignment, tbss) in section order; moves ``base`` up so
+        that the relro sections end on a relro page; returns that end."""
+        page = self.relropagesize
+        relro_end = _align(self.relro_end_value, page)
+        desired_end = (relro_end - self.relro_offset) & MASK
+        limit = (self.relro_end_value - self.relro_offset) & MASK
+        for vma, size, align, tbss in reversed(sections):
+            if self.base <= vma < limit:
+                end = vma + (0 if tbss else size)
+                start = (vma + desired_end - end) & MASK
+                start &= ~(align - 1) & MASK
+                desired_end = start
+        self.phase = "relro_adjust"
+        self.base = desired_end
+        return relro_end
 
 
 # ----------------------------------------------------------------------------- layout
@@ -203,6 +332,19 @@ class _Layouter:
         self.segment_errors: list[str] = []
         self.created: list[InputSection] = []
         self.keep_keys: set[tuple[int, int]] = set()
+        # DATA_SEGMENT_*: ld's expld.dataseg, the statements that evaluated
+        # DATA_SEGMENT_ALIGN and _RELRO_END (relro_start_stat, relro_end_stat),
+        # link_info.relro after lang_find_relro_sections, and the PT_GNU_RELRO range.
+        self.dataseg: DataSegment | None = None
+        self.relro_stmts: dict[str, ast.Node] = {}
+        self.script_stmts: list = []
+        self.relro = False
+        self.relro_range: tuple[int, int] | None = None
+        # SIZEOF of an output section not sized yet (ld: its bfd size, 0 before the
+        # first pass) or never created (ld: no bfd section, 0).
+        self.unsized: dict[str, int] = {}
+        #: the ``__load_start_*``/``__load_stop_*`` PROVIDEs of OVERLAY members
+        self.overlay_provides: list[ast.Assignment] = []
 
     # -- helpers
 
@@ -256,12 +398,18 @@ class _Layouter:
         for node in self.loaded.walk():
             if isinstance(node, ast.Symbol):
                 self.script_refs.add(node.name)
-            elif isinstance(node, ast.Call) and node.function in ("DATA_SEGMENT_ALIGN",):
-                self.unsupported_at(node.function, node, "the data segment is not modelled")
+            elif isinstance(node, ast.Call) and node.function.startswith("DATA_SEGMENT_"):
+                if self.dataseg is None:
+                    self.dataseg = DataSegment(self.options.relro)
             elif isinstance(node, ast.Call) and node.function == "SIZEOF_HEADERS":
                 self.load_phdrs = True  # ldexp.c: link_info.load_phdrs = 1
-            elif isinstance(node, ast.Call) and node.function == "NEXT":
-                self.unsupported_at("NEXT", node, "NEXT() is not modelled")
+            elif isinstance(node, ast.OutputSection | ast.Overlay):
+                for sub in ast.walk(node):
+                    if isinstance(sub, ast.Call) and sub.function.startswith("DATA_SEGMENT_"):
+                        # ld: invalid inside an output section (a fatal error).
+                        self.unsupported_at(
+                            sub.function, sub, "DATA_SEGMENT_* inside an output section"
+                        )
 
     def sections_statement(self, node: ast.Node) -> None:
         if isinstance(node, ast.OutputSection):
@@ -280,10 +428,8 @@ class _Layouter:
                 elif isinstance(child, ast.Constructors | ast.CreateObjectSymbols | ast.Fill):
                     pass
             kind = os.type_kind
-            if node.constraint is not None:
-                self.unsupported_at(
-                    node.constraint, node, f"{node.name}: constraints are not modelled"
-                )
+            if node.constraint not in (None, "ONLY_IF_RO", "ONLY_IF_RW"):
+                self.unsupported_at(node.constraint, node, f"{node.name}: constraint not modelled")
             if kind not in (None, "NOLOAD", "INFO", "COPY", "DSECT", "READONLY"):
                 self.unsupported_at(f"({kind})", node, f"{node.name}: section type not modelled")
             if node.at is not None and node.lma_region is not None:
@@ -293,13 +439,105 @@ class _Layouter:
                 )
             self.stmts.append(os)
         elif isinstance(node, ast.Overlay):
-            self.unsupported_at("OVERLAY", node, "overlays are not modelled")
+            self.overlay(node)
         elif isinstance(node, ast.Assignment):
             self.stmts.append(Stmt("assign", node))
         elif isinstance(node, ast.Assert):
             self.stmts.append(Stmt("assert", node))
         elif isinstance(node, ast.Entry) and self.options.entry is None:
             self.entry = node.symbol
+
+    def overlay(self, node: ast.Overlay) -> None:
+        """``OVERLAY`` (ld manual "Overlay Description"; ``lang_enter_overlay``,
+        ``lang_enter_overlay_section``, ``lang_leave_overlay_section``,
+        ``lang_leave_overlay``, GNU ld 2.40): each member is an ordinary output
+        section statement. The first gets the overlay's start address (none: the
+        region's next address, aligned as any section) and its ``AT()``, the others
+        ``ADDR(first)`` as address, so only an ``ALIGN()`` would move them; all get
+        the overlay's ``SUBALIGN``, ``>region``, ``AT>region``, and its ``:phdr``s
+        when they have none of their own. Each member is followed by
+        ``PROVIDE(__load_start_NAME = LOADADDR(s))`` and ``PROVIDE(__load_stop_NAME =
+        LOADADDR(s) + SIZEOF(s))`` (NAME: the letters, digits and ``_`` of the
+        section's name) at ``SECTIONS`` level; those expressions give every member an
+        output section even when nothing is put in it. The LMAs and `.` after the
+        overlay are worked out while sizing (:meth:`_State.size_os`)."""
+        if not node.sections:
+            return
+        if node.nocrossrefs:
+            self.unsupported_at(
+                "NOCROSSREFS", node, "the overlay's cross-reference check is not modelled"
+            )
+        names = [
+            n.name
+            for n in self.loaded.walk()
+            if isinstance(n, ast.OutputSection | ast.OverlaySection)
+        ]
+        first = node.sections[0]
+        members: list[OS] = []
+        # lang_get_regions with have_vma false: `AT>rom` alone makes rom the
+        # run-time region too, even with a start address.
+        region = node.region if node.region is not None else node.lma_region
+        at = node.at
+        if node.at is not None and node.lma_region is not None:
+            # reported where the parser is then: after the overlay's region specs
+            self.errors.append(
+                f"{node.span.file}:{node.span.end_line}: section has both a load address"
+                " and a load region"
+            )
+            at = None
+        for section in node.sections:
+            if names.count(section.name) > 1:
+                self.unsupported_at(
+                    "OVERLAY",
+                    section,
+                    f"{section.name}: an overlay section named like another output"
+                    " section (ADDR/LOADADDR of the name read the first) is not modelled",
+                )
+            if section is first:
+                address, load = node.start, at
+            else:
+                name = ast.Name(value=first.name, span=section.span)
+                address, load = ast.Call(function="ADDR", args=(name,), span=section.span), None
+            synthetic = ast.OutputSection(
+                name=section.name,
+                address=address,
+                at=load,
+                subalign=node.subalign,
+                statements=section.statements,
+                region=region,
+                lma_region=node.lma_region,
+                phdrs=section.phdrs or node.phdrs,
+                fill=section.fill if section.fill is not None else node.fill,
+                name_span=section.name_span,
+                span=section.span,
+            )
+            self.sections_statement(synthetic)
+            os = self.stmts[-1]
+            os.sectype = "first" if section is first else "overlay"
+            members.append(os)
+            clean = "".join(c for c in section.name if c.isascii() and (c.isalnum() or c == "_"))
+            load = ast.Call(
+                function="LOADADDR",
+                args=(ast.Name(value=section.name, span=section.span),),
+                span=section.span,
+            )
+            size = ast.Call(
+                function="SIZEOF",
+                args=(ast.Name(value=section.name, span=section.span),),
+                span=section.span,
+            )
+            for target, expr in (
+                (f"__load_start_{clean}", load),
+                (f"__load_stop_{clean}", ast.Binary(op="+", left=load, right=size, span=node.span)),
+            ):
+                provide = ast.Assignment(
+                    target=target, op="=", expr=expr, kind="PROVIDE", span=section.span
+                )
+                self.overlay_provides.append(provide)
+                self.stmts.append(Stmt("assign", provide))
+        members[-1].update_dot = True
+        for os in members:
+            os.overlay = members
 
     def output_sections(self) -> Iterable[OS]:
         return (s for s in self.stmts if isinstance(s, OS))
@@ -349,6 +587,7 @@ class _Layouter:
 
     def map_inputs(self, dropped: set[tuple[int, int]]) -> None:
         placed: set[tuple[int, int]] = set(dropped)
+        self.script_stmts = list(self.stmts)  # constraint-failed ones included
         files = self.file_order()
         self.ordered_files = files
         self.created = linker_created(files[0], self.ei_class) if files else []
@@ -356,6 +595,13 @@ class _Layouter:
         self.keep_keys = self.kept_by_script(files)
         for os in list(self.output_sections()):
             discard = os.name == "/DISCARD/"
+            constraint = os.node.constraint if os.node is not None else None
+            if constraint in ("ONLY_IF_RO", "ONLY_IF_RW") and not self.constraint_met(
+                os, files, placed - dropped
+            ):
+                # ld sets the statement's constraint to -1: it is ignored as if absent.
+                self.stmts.remove(os)
+                continue
             for child in os.children:
                 if isinstance(child, Wild):
                     matches: list[tuple[InputSection, int]] = []
@@ -405,8 +651,33 @@ class _Layouter:
                 for os in self.output_sections():
                     if os.name == target and os.name != "/DISCARD/":
                         self.init_os(os, 0)
+        for os in self.output_sections():
+            if os.sectype is not None:
+                # exp_init_os of the member's own LOADADDR/SIZEOF PROVIDEs: an
+                # empty member still has an output section (flags 0).
+                self.init_os(os, 0)
         self.place_orphans(placed)
         self.propagate_lma_regions()
+        self.unsized = {os.name: 0 for os in self.output_sections()}
+
+    def constraint_met(self, os: OS, files: list[ObjectFile], placed: set) -> bool:
+        """``ONLY_IF_RO``/``ONLY_IF_RW`` (ld manual "Output Section Constraint";
+        ``check_input_sections``): the inputs its patterns match that no earlier
+        statement took are all read-only, or one is writable."""
+        readonly = True
+        for child in os.children:
+            if not isinstance(child, Wild):
+                continue
+            m = child.matcher
+            for obj in files:
+                if not m.file_selected(obj.path):
+                    continue
+                for section in self.sections_of(obj):
+                    if section.key in placed or m.match(section) is None:
+                        continue
+                    if not section.flags & SEC_READONLY:
+                        readonly = False
+        return readonly == (os.node.constraint == "ONLY_IF_RO")
 
     def propagate_lma_regions(self) -> None:
         """``lang_propagate_lma_regions``: a section without ``AT``, ``AT>`` or
@@ -501,7 +772,7 @@ class _Layouter:
         created = s.index <= CREATED_INDEX
         match_by_name = None
         for os in self.output_sections():
-            if os.name != name or (os.node is not None and os.node.constraint):
+            if os.name != name or _special(os):
                 continue
             if os.has_bfd and (
                 os.bfd_flags == 0
@@ -559,7 +830,7 @@ class _Layouter:
         last one."""
         last = last_alloc = last_ro_alloc = None
         for look in self.output_sections():
-            if look.name.startswith(".rel") and not (look.node and look.node.constraint):
+            if look.name.startswith(".rel") and not _special(look):
                 break
             last = look
             if look.has_bfd and look.bfd_flags & SEC_ALLOC:
@@ -692,6 +963,93 @@ class _Layouter:
 
     # -- 6. sizing
 
+    def size_sections(self, prev: dict, headers_size: int) -> dict:
+        """``lang_size_sections``: one sizing pass; after a ``DATA_SEGMENT_END``,
+        ``lang_size_relro_segment`` (relro: move the relro sections up to end on a
+        page, and back to the first base if that grew the padding) or
+        ``lang_size_segment`` (save a page) decide whether to size again."""
+        ds = self.dataseg
+        if ds is None:
+            return self.size_pass(prev, headers_size, final=False)
+        ds.phase = "none"
+        self.relro_range = None
+        result = self.size_pass(prev, headers_size, final=False)
+        if ds.phase != "end_seen":
+            ds.phase = "done"
+        else:
+            reset = False
+            if self.relro and ds.relro_end_value:
+                initial = ds.base
+                relro_end = ds.size_relro_segment(self.relro_sections())
+                result = self.size_pass(result, headers_size, final=False)
+                if ds.relro_end_value > relro_end:
+                    ds.base = initial
+                    reset = True
+            elif ds.size_segment():
+                reset = True
+            if reset:
+                result = self.size_pass(result, headers_size, final=False)
+            if self.relro and ds.relro_end_value:
+                # link_info.relro_start/relro_end: set only after DATA_SEGMENT_END
+                self.relro_range = (ds.base, ds.relro_end_value)
+        return result
+
+    def relro_sections(self) -> list[tuple[int, int, int, bool]]:
+        """The allocated output sections (vma, size, alignment, tbss) in section
+        order, for ``lang_size_relro_segment_1``."""
+        out = []
+        for os in self.output_sections():
+            if not os.has_bfd or os.removed or os.name == "/DISCARD/":
+                continue
+            if not os.bfd_flags & SEC_ALLOC:
+                continue
+            tbss = bool(os.bfd_flags & SEC_THREAD_LOCAL and not os.bfd_flags & SEC_LOAD)
+            out.append((os.vma, os.size, max(os.align, 1), tbss))
+        return out
+
+    def find_relro_sections(self, placement: dict) -> None:
+        """``lang_find_relro_sections``: ``-z relro`` stays on only when a script
+        input section description between the statement that evaluated
+        ``DATA_SEGMENT_ALIGN`` and the one that evaluated ``DATA_SEGMENT_RELRO_END``
+        (or the end) matches a non-empty allocated input section that went to an
+        output section (wherever: ld walks the pattern's matches again)."""
+        self.relro = False
+        start = self.relro_stmts.get("start")
+        if not self.options.relro or start is None:
+            return
+        end = self.relro_stmts.get("end")
+        inside = False
+        # The walk goes through the script's statements, an ONLY_IF_RO/RW section
+        # whose constraint failed included (ld 2.40: `.gcc_except_table :
+        # ONLY_IF_RW` of the default script keeps -z relro on with read-only
+        # inputs); orphans have no input section descriptions.
+        for item in self.script_stmts:
+            node = item.node if isinstance(item, Stmt) else None
+            if node is not None and node is start:
+                inside = True
+                continue
+            if node is not None and node is end:
+                break
+            if not inside or not isinstance(item, OS) or item.node is None:
+                continue
+            for child in item.children:
+                if not isinstance(child, Wild) or child.node.span.file == "<orphan>":
+                    continue
+                m = child.matcher
+                for obj in self.ordered_files:
+                    if not m.file_selected(obj.path):
+                        continue
+                    for s in self.sections_of(obj):
+                        if (
+                            s.size
+                            and s.flags & SEC_ALLOC
+                            and (s.flags & (SEC_THREAD_LOCAL | SEC_LOAD)) != SEC_THREAD_LOCAL
+                            and s.key in placement
+                            and m.match(s) is not None
+                        ):
+                            self.relro = True
+                            return
+
     def size_pass(self, prev: dict, headers_size: int, final: bool, mark: bool = False) -> dict:
         st = _State(self, prev, headers_size, final)
         st.mark = mark
@@ -775,16 +1133,40 @@ def _orphan_kind(s: InputSection) -> str | None:
     return "text"
 
 
+def _special(os: OS) -> bool:
+    """A constraint other than a met ``ONLY_IF_RO``/``ONLY_IF_RW`` (those whose
+    constraint failed are gone from the statements): orphans do not join it by name
+    (``lang_output_section_find`` takes constraints >= 0; ld 2.40 puts an orphan
+    ``.foo`` into a kept ``.foo : ONLY_IF_RO``)."""
+    return os.node is not None and os.node.constraint not in (None, "ONLY_IF_RO", "ONLY_IF_RW")
+
+
 def _same_type(os: OS, s: InputSection) -> bool:
     """``_bfd_elf_match_sections_by_type``."""
     return os.sh_type == s.sh_type
 
 
 def _trivial_dot(node: ast.Assignment) -> bool:
-    """``. = 0``, ``. = . + 0``: assignments to ``.`` that do not keep an empty
-    section (``ldexp.c``)."""
+    """``. = 0``, ``. = . + 0``, ``. = ALIGN(. != 0 ? x : 1)``: assignments to ``.``
+    that do not keep an empty section (``ldexp.c`` ``is_align_conditional``: the
+    default scripts' ``.bss``/``.ldata`` padding; ld 2.40 strips an empty ``.ldata``
+    holding one)."""
     e = node.expr
     if node.op == "=" and isinstance(e, ast.Number) and e.value == 0:
+        return True
+    cond = e.args[0] if isinstance(e, ast.Call) and len(e.args) == 1 else None
+    if (
+        node.op == "="
+        and isinstance(cond, ast.Ternary)
+        and e.function == "ALIGN"
+        and isinstance(cond.condition, ast.Binary)
+        and cond.condition.op == "!="
+        and isinstance(cond.condition.left, ast.Dot)
+        and isinstance(cond.condition.right, ast.Number)
+        and cond.condition.right.value == 0
+        and isinstance(cond.if_false, ast.Number)
+        and cond.if_false.value == 1
+    ):
         return True
     if node.op in ("+=", "-=") and isinstance(e, ast.Number) and e.value == 0:
         return True
@@ -873,11 +1255,12 @@ class _State:
             symbols=self.symbols,
             regions=self.lay.regions,
             page_size=self.lay.page,
-            sizes=ChainMap(self.sizes, p.get("sizes", {})),
+            sizes=ChainMap(self.sizes, p.get("sizes", {}), self.lay.unsized),
             loads=ChainMap(self.loads, p.get("loads", {})),
             alignments=ChainMap(self.aligns, p.get("aligns", {})),
             headers_size=self.headers_size,
             complete=True,
+            dataseg=self.lay.dataseg,
         )
 
     def value(self, expr: ast.Node, section: OS | None, dot: int | None, what: str):
@@ -902,13 +1285,24 @@ class _State:
         self.current[DEFAULT_REGION] = self.dot
         dot = self.adot if self.final else self.dot
         self.check_asserts_in(node.expr, None, dot)
+        ds = self.lay.dataseg
+        if ds is not None:
+            ds.flag = None
         if node.target == ".":
             if self.final:
+                # lang_do_assignments' `.` reads DATA_SEGMENT_* without moving
+                # the sizing state on.
+                saved = ds.state() if ds is not None else None
                 v, env = self.value(_combined(node), None, self.adot, "assignment to .")
+                if ds is not None:
+                    ds.restore(saved)
                 target = None if v is None else address_of(v, env)
                 if target is not None:
                     self.adot = target & MASK
             v, env = self.value(_combined(node), None, self.dot, "assignment to .")
+            if ds is not None and ds.flag is not None:
+                # ldlang_check_relro_region: relro_start_stat, relro_end_stat
+                self.lay.relro_stmts.setdefault(ds.flag, node)
             if v is not None:
                 target = address_of(v, env)
                 if target is not None:
@@ -919,7 +1313,12 @@ class _State:
             return
         if not self.provide_wanted(node):
             return
+        saved = ds.state() if ds is not None and self.final else None
         v, env = self.value(_combined(node), None, dot, node.target)
+        if saved is not None:
+            ds.restore(saved)
+        elif ds is not None and ds.flag is not None:
+            self.lay.relro_stmts.setdefault(ds.flag, node)
         if v is not None:
             if v.section is NUMBER:
                 v = Value(v.value, ABS)
@@ -1072,7 +1471,12 @@ class _State:
             if dot < last.vma and size != 0 and dot + size <= last.vma:
                 os.lma = os.vma
             else:
-                lma = (os.vma + last.lma - last.vma) & MASK
+                if os.sectype == "overlay":
+                    # "If this is an overlay, set the current lma to that at the
+                    # end of the previous section."
+                    lma = (last.lma + last.size) & MASK
+                else:
+                    lma = (os.vma + last.lma - last.vma) & MASK
                 os.lma = _align(lma, section_alignment) if section_alignment > 1 else lma
         else:
             os.lma = os.vma
@@ -1082,19 +1486,27 @@ class _State:
         )
         last = self.last_os.get(r)
         if (
-            not ignore
-            and os.lma_region is None
-            and (
-                size != 0
-                or (last is None and os.vma != os.lma)
-                or (last is not None and dot >= last.vma)
+            (
+                not ignore
+                and (
+                    size != 0
+                    or (last is None and os.vma != os.lma)
+                    or (last is not None and dot >= last.vma)
+                )
             )
-        ):
+            # the first member of an OVERLAY is tracked even when empty or
+            # not allocated: the next member's LMA follows it
+            or os.sectype == "first"
+        ) and os.lma_region is None:
             self.last_os[r] = os
         if os.ignored:
             return
         tbss = os.bfd_flags & SEC_THREAD_LOCAL and not os.bfd_flags & SEC_LOAD
         self.dot = os.vma + (0 if tbss else size)
+        if os.overlay is not None and os is os.overlay[-1]:
+            # the last member's update_dot_tree: `. = ADDR(first) + MAX(SIZEOF...)`
+            largest = max(self.sizes.get(m.name, 0) for m in os.overlay)
+            self.dot = (self.starts[os.overlay[0].name] + largest) & MASK
         self.adot = self.dot
         if os.bfd_flags & (SEC_ALLOC | SEC_LOAD):
             self.current[r] = self.dot
@@ -1141,6 +1553,11 @@ class _State:
             if isinstance(child, Wild):
                 for s in child.sections:
                     a = subalign if subalign is not None else s.align
+                    if s.index <= CREATED_INDEX:
+                        # The backend's empty sections are SEC_EXCLUDE by now:
+                        # size_input_section does not align them (ld 2.40, a
+                        # `*(.got)` after a .got input of 0x9c bytes ends at 0x9c).
+                        a = 1
                     dot = _align(dot, a) if a > 1 else dot
                     os.placed.append(Placed(s, dot - os.vma))
                     self.placement[s.key] = (os.name, dot - os.vma)
@@ -1236,7 +1653,7 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
     defined, undefined = _object_symbol_table(objects)
     lay.defined = defined
     wanted = set(lay.script_refs) | undefined
-    for node in loaded.walk():
+    for node in [*loaded.walk(), *lay.overlay_provides]:
         if (
             isinstance(node, ast.Assignment)
             and node.kind in ("PROVIDE", "PROVIDE_HIDDEN")
@@ -1275,10 +1692,14 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
     headers = headers_guess(lay)
     result = lay.size_pass({}, headers, final=False, mark=True)
     lay.strip_empty(result["osizes"])
+    if lay.dataseg is not None:
+        lay.find_relro_sections(result["placement"])
+        lay.dataseg.relro = lay.relro
+        headers = headers_guess(lay)  # counts a PT_GNU_RELRO with relro
     passes = 0
     while True:
         passes += 1
-        new = lay.size_pass(result, headers, final=False)
+        new = lay.size_sections(result, headers)
         sections = _output_sections(lay)
         segments, count = program_headers(lay, sections, headers)
         new_headers = (64 if lay.ei_class == 64 else 52) + count * (

@@ -156,7 +156,10 @@ class Options:
     first object), ``max_page_size``/``common_page_size`` (``-z max-page-size``),
     ``separate_code`` (``-z separate-code``, ld's default on x86-64 Linux),
     ``gc_sections``, ``entry`` (``-e``, else the script's ``ENTRY``), ``undefined``
-    (``-u``), ``check_sections`` (off with ``--no-check-sections``). A
+    (``-u``), ``check_sections`` (off with ``--no-check-sections``), ``relro``
+    (``-z relro``, ld's default on x86-64 Linux; it matters only to scripts with
+    ``DATA_SEGMENT_ALIGN``, as ld drops it when no input section lies between that
+    and ``DATA_SEGMENT_RELRO_END``). A
     ``PT_GNU_STACK`` header is assumed (``-z noexecstack`` or ``.note.GNU-stack``
     in every object); no build-id note (``--build-id=none``)."""
 
@@ -168,6 +171,7 @@ class Options:
     entry: str | None = None
     undefined: tuple[str, ...] = ()
     check_sections: bool = True
+    relro: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from typing import Any
 
 from kernlint.layout.model import Layout
 
-_PT = {1: "LOAD", 4: "NOTE", 6: "PHDR", 7: "TLS", 0x6474E551: "GNU_STACK"}
+_PT = {1: "LOAD", 4: "NOTE", 6: "PHDR", 7: "TLS", 0x6474E551: "GNU_STACK", 0x6474E552: "GNU_RELRO"}
 
 
 def _flags_text(sh_flags: int) -> str:

@@ -37,8 +37,10 @@ Semantics followed: GNU ld 2.40 (``ld/ldexp.c``), as the ld manual describes the
   constant values (§3.7), ``CONSTANT(MAXPAGESIZE)``/``CONSTANT(COMMONPAGESIZE)``:
   ``page_size``, default 0x1000 — GNU ld 2.40's values for x86-64, checked with
   ``ASSERT(CONSTANT(MAXPAGESIZE) == 0x1000, ...)``; rules pass ``config.page_size``.
-  ``DATA_SEGMENT_END(x)`` is ``x``. Unknown: ``SIZEOF``, ``SIZEOF_HEADERS``,
-  ``LOADADDR``, ``ALIGNOF``, ``NEXT``, ``SEGMENT_START`` (the command line may
+  ``NEXT(x)`` is the absolute ``.`` aligned to ``x``. ``DATA_SEGMENT_END(x)`` is
+  ``x``; with a layout's ``Env.dataseg`` the three ``DATA_SEGMENT_*`` follow its
+  sizing passes. Unknown: ``SIZEOF``, ``SIZEOF_HEADERS``,
+  ``LOADADDR``, ``ALIGNOF``, ``SEGMENT_START`` (the command line may
   override its default), ``DATA_SEGMENT_ALIGN``, ``DATA_SEGMENT_RELRO_END``,
   ``ASSERT``, ``DEFINED`` of a symbol the script has not assigned (the objects may
   define it), and any such symbol's value.
@@ -108,6 +110,22 @@ class Region:
     length: int | None
 
 
+class DataSegmentHook:
+    """What a layout plugs into :class:`Env` to evaluate ``DATA_SEGMENT_ALIGN``,
+    ``DATA_SEGMENT_RELRO_END`` and ``DATA_SEGMENT_END`` (their values depend on the
+    sizing pass, ``ldexp.c`` ``expld.dataseg``); each returns the address, or None
+    where ld finds the expression invalid."""
+
+    def align(self, maxpage: int, commonpage: int, dot: int) -> int | None:
+        raise NotImplementedError
+
+    def relro_end(self, offset: int, exp: int) -> int | None:
+        raise NotImplementedError
+
+    def end(self, exp: int) -> int | None:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class Env:
     """What an expression is evaluated against.
@@ -136,6 +154,7 @@ class Env:
     alignments: Mapping[str, int] = field(default_factory=dict)
     headers_size: int | None = None
     complete: bool = False
+    dataseg: DataSegmentHook | None = None
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -471,11 +490,41 @@ def _call(call: ast.Call, env: Env) -> Value | None:
         if name is None or name not in env.starts or (name == env.section and not env.complete):
             return None  # ld: ADDR of the section being laid out is not yet known
         return Value(0, name)
+    if fn == "NEXT" and len(args) == 1:
+        # ldexp.c fold_unary NEXT: the absolute location counter aligned.
+        align = _eval(args[0], env)
+        dot = _absolute_dot(env) if align is not None else None
+        return None if dot is None else Value(align_n(dot, align.value), ABS)
+    if env.dataseg is not None and fn.startswith("DATA_SEGMENT_"):
+        return _data_segment(fn, args, env)
     if fn == "DATA_SEGMENT_END" and len(args) == 1:
         return _eval(args[0], env)
     if fn == "ASSERT" and args and env.complete:
         return _eval(args[0], env)  # ``. = ASSERT(x, msg)``: the value of x
     return None
+
+
+def _data_segment(fn: str, args: tuple[ast.Node, ...], env: Env) -> Value | None:
+    """``DATA_SEGMENT_*`` with a layout's :class:`DataSegmentHook` (``ldexp.c``
+    ``fold_segment_align``, ``fold_segment_relro_end``, ``fold_segment_end``): valid
+    only outside output sections, where the values are absolute addresses."""
+    values = [_eval(a, env) for a in args]
+    if env.section is not None or env.dot is None or any(v is None for v in values):
+        return None
+    hook = env.dataseg
+    assert hook is not None
+    if fn == "DATA_SEGMENT_ALIGN" and len(values) == 2:
+        result = hook.align(values[0].value, values[1].value, env.dot)
+    elif fn == "DATA_SEGMENT_RELRO_END" and len(values) == 2:
+        # fold_binary makes both absolute first: `exp` as an address.
+        exp = address_of(values[1], env)
+        result = None if exp is None else hook.relro_end(values[0].value, exp)
+    elif fn == "DATA_SEGMENT_END" and len(values) == 1:
+        result = hook.end(values[0].value)
+        return None if result is None else values[0]
+    else:
+        return None
+    return None if result is None else Value(result & MASK, ABS)
 
 
 def _absolute_dot(env: Env) -> int | None:

@@ -105,3 +105,40 @@ def test_layout_takes_the_scripts_input_objects():
     doc = json.loads(run.stdout)
     assert [s["name"] for s in doc["sections"]][:2] == [".boot", ".rodata"]
     assert doc["sections"][0]["vma"] == 0x7C00
+
+
+RELRO_SCRIPT = """ENTRY(_start)
+SECTIONS {
+  . = 0x400000;
+  .text : { *(.text) }
+  . = DATA_SEGMENT_ALIGN(0x1000, 0x1000);
+  .data.rel.ro : { *(.data.rel.ro) }
+  . = DATA_SEGMENT_RELRO_END(0, .);
+  .data : { *(.data) }
+  . = DATA_SEGMENT_END(.);
+}
+"""
+
+
+@pytest.mark.parametrize("flag", ["--relro", "--no-relro"])
+def test_relro_option(tmp_path, flag):
+    """`--relro` (ld's default) moves the relro section up to end on a page and adds
+    a GNU_RELRO header; `--no-relro` keeps the offset in the page, without one
+    (tests/layout/test_data_segment.py checks both against ld)."""
+    source = (
+        '.section .text,"ax",@progbits\n.globl _start\n_start: .fill 0x123,1,0x90\n'
+        '.section .data.rel.ro,"aw",@progbits\n.fill 0x10,1,1\n'
+        '.section .data,"aw",@progbits\n.fill 8,1,2\n'
+    )
+    (tmp_path / "a.s").write_text(source)
+    subprocess.run(["as", "-o", "a.o", "a.s"], cwd=tmp_path, check=True)
+    (tmp_path / "link.ld").write_text(RELRO_SCRIPT)
+    run = kernlint("layout", "-T", "link.ld", "a.o", flag, "--format", "json", cwd=tmp_path)
+    assert run.code == 0, run.stderr
+    doc = json.loads(run.stdout)
+    relro = next(s for s in doc["sections"] if s["name"] == ".data.rel.ro")
+    types = [s["type"] for s in doc["segments"]]
+    if flag == "--relro":
+        assert relro["vma"] == 0x401FF0 and "GNU_RELRO" in types
+    else:
+        assert relro["vma"] == 0x401123 and "GNU_RELRO" not in types
