@@ -119,6 +119,19 @@ class Context:
         return trace(self.script, page_size=self.config.page_size)
 
     @cached_property
+    def has_objects(self) -> bool:
+        """A script whose objects are known: named (``--objects``, a target's
+        ``objects``) or named by the script's own ``INPUT``/``GROUP``. Cheap (no layout
+        import): the layout rules ask it before :attr:`layout`."""
+        if self.script is None:
+            return False
+        if self.object_paths:
+            return True
+        from kernlint.ldscript import ast
+
+        return any(isinstance(s, ast.Input | ast.Group) for s in self.script.statements())
+
+    @cached_property
     def layout(self) -> Layout | None:
         """The layout GNU ld 2.40 would give the script's objects (``--objects``, the
         target's ``objects``, else the files its ``INPUT`` commands name), computed

@@ -85,17 +85,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     among the input sections a linker script lays out (before linking)."""
     if ctx.image is not None:
         yield from _image(ctx)
-    elif ctx.script is not None and _has_objects(ctx):
+    elif ctx.has_objects:
         yield from _planned(ctx)
-
-
-def _has_objects(ctx: Context) -> bool:
-    """Objects were named, or the script names its own (cheap: no layout import)."""
-    if ctx.object_paths:
-        return True
-    from kernlint.ldscript import ast
-
-    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
 
 
 def _planned(ctx: Context) -> Iterator[Finding]:

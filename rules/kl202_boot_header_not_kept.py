@@ -250,15 +250,6 @@ def check(ctx: Context) -> Iterator[Finding]:
                 yield Finding(message, location, fix=fix)
 
 
-def _has_objects(ctx: Context) -> bool:
-    """Objects were named, or the script names its own (cheap: no layout import)."""
-    if ctx.object_paths:
-        return True
-    from kernlint.ldscript import ast
-
-    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
-
-
 SHT_NOBITS = 8
 #: How far into an input section a Multiboot magic is looked for (bytes): the
 #: Multiboot2 search window, which holds Multiboot 1's 8 KiB.
@@ -284,7 +275,7 @@ def _removed_headers(ctx: Context, extra: tuple[str, ...]) -> Iterator[tuple[Fin
     input section ``--gc-sections`` would remove on the predicted layout that is a boot
     header by name or by content, as a finding, with the section pattern that would
     have placed it (None for an orphan)."""
-    if not ctx.config.gc_sections_for(ctx.path) or not _has_objects(ctx):
+    if not ctx.config.gc_sections_for(ctx.path) or not ctx.has_objects:
         return
     result = ctx.layout
     if result is None or result.unsupported or not result.objects:

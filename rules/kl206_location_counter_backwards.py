@@ -188,15 +188,6 @@ def _fix(step, back, name: str, text: str) -> str:
     )
 
 
-def _has_objects(ctx: Context) -> bool:
-    """Objects were named, or the script names its own (cheap: no layout import)."""
-    if ctx.object_paths:
-        return True
-    from kernlint.ldscript import ast
-
-    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
-
-
 def _laid_out(ctx: Context, reported: set) -> Iterator[Finding]:
     """With the objects: each backward move GNU ld would stop on in the predicted
     layout (:attr:`kernlint.layout.model.Layout.backward_moves`) that the script
@@ -281,5 +272,5 @@ def check(ctx: Context) -> Iterator[Finding]:
             ),
             fix=_fix(step, back, name, text),
         )
-    if _has_objects(ctx):
+    if ctx.has_objects:
         yield from _laid_out(ctx, reported)

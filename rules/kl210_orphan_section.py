@@ -91,17 +91,8 @@ LOG_PATTERNS = (
 )
 
 
-def _has_objects(ctx: Context) -> bool:
-    """Objects were named, or the script names its own (cheap: no layout import)."""
-    if ctx.object_paths:
-        return True
-    from kernlint.ldscript import ast
-
-    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
-
-
 def check(ctx: Context) -> Iterator[Finding]:
-    if ctx.script is None or not _has_objects(ctx):
+    if not ctx.has_objects:
         return
     layout = ctx.layout
     if layout is None:

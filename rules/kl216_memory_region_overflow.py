@@ -121,15 +121,6 @@ LOG_PATTERNS = (
 TOP = 3
 
 
-def _has_objects(ctx: Context) -> bool:
-    """Objects were named, or the script names its own (cheap: no layout import)."""
-    if ctx.object_paths:
-        return True
-    from kernlint.ldscript import ast
-
-    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
-
-
 def _contributors(layout, names: tuple[str, ...]) -> str:
     """``boot.o(.boot) 404 bytes, ...``: the largest input sections of the output
     sections ``names``, largest first."""
@@ -143,7 +134,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     """One finding per region check GNU ld would fail on the predicted layout
     (:attr:`kernlint.layout.model.Layout.region_errors`), at the output section's
     statement in the script."""
-    if ctx.script is None or not _has_objects(ctx):
+    if not ctx.has_objects:
         return
     layout = ctx.layout
     if layout is None or not layout.region_errors:

@@ -113,17 +113,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         yield from _raw(ctx.boot_sector)
     elif ctx.image is not None and ctx.elf_boot_sector is not None:
         yield from _elf(ctx, ctx.elf_boot_sector)
-    elif ctx.script is not None and _has_objects(ctx):
+    elif ctx.has_objects:
         yield from _planned(ctx)
-
-
-def _has_objects(ctx: Context) -> bool:
-    """Objects were named, or the script names its own (cheap: no layout import)."""
-    if ctx.object_paths:
-        return True
-    from kernlint.ldscript import ast
-
-    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
 
 
 def _planned(ctx: Context) -> Iterator[Finding]:

@@ -367,7 +367,7 @@ def _fix(name: str, value: int, pcrel: bool, bits: int) -> str:
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    if ctx.script is None or not _has_objects(ctx):
+    if not ctx.has_objects:
         return
     layout = ctx.layout
     if layout is None or layout.unsupported or layout.errors or not layout.objects:
@@ -432,15 +432,6 @@ def _relaxes(obj, inputs_of) -> bool:
         if R_RISCV_RELAX in types or R_RISCV_ALIGN in types:
             return True
     return False
-
-
-def _has_objects(ctx: Context) -> bool:
-    """Objects were named, or the script names its own (cheap: no layout import)."""
-    if ctx.object_paths:
-        return True
-    from kernlint.ldscript import ast
-
-    return any(isinstance(s, ast.Input | ast.Group) for s in ctx.script.statements())
 
 
 def _global_definitions(objects) -> dict:
