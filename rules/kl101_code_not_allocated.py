@@ -97,16 +97,9 @@ def _planned(ctx: Context) -> Iterator[Finding]:
     result = ctx.layout
     if result is None or result.unsupported or not result.objects:
         return
-    from kernlint.ldscript import ast
     from kernlint.ldscript.evaluate import anchor
 
-    spans = {}
-    sections_span = None
-    for node in ctx.script.walk():
-        if isinstance(node, ast.OutputSection):
-            spans.setdefault(node.name, node.span)
-        elif isinstance(node, ast.Sections) and sections_span is None:
-            sections_span = node.span
+    spans, sections_span = ctx.script.output_section_spans()
     outputs = {s.name: s for s in result.sections}
     orphans = {o.section.key for o in result.orphans}
     for obj in result.objects:

@@ -97,16 +97,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     layout = ctx.layout
     if layout is None:
         return
-    from kernlint.ldscript import ast
     from kernlint.ldscript.evaluate import anchor
 
-    spans = {}
-    sections_span = None
-    for node in ctx.script.walk():
-        if isinstance(node, ast.OutputSection):
-            spans.setdefault(node.name, node.span)
-        elif isinstance(node, ast.Sections) and sections_span is None:
-            sections_span = node.span
+    spans, sections_span = ctx.script.output_section_spans()
     for orphan in layout.orphans:
         s = orphan.section
         if not s.size or s.name == "COMMON":

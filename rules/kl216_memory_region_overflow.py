@@ -139,13 +139,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     layout = ctx.layout
     if layout is None or not layout.region_errors:
         return
-    from kernlint.ldscript import ast
     from kernlint.ldscript.evaluate import anchor
 
-    spans = {}
-    for node in ctx.script.walk():
-        if isinstance(node, ast.OutputSection):
-            spans.setdefault(node.name, node.span)
+    spans, _ = ctx.script.output_section_spans()
     for error in layout.region_errors:
         location, note = Location(), ""
         span = spans.get(error.section)

@@ -372,16 +372,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     layout = ctx.layout
     if layout is None or layout.unsupported or layout.errors or not layout.objects:
         return
-    from kernlint.ldscript import ast
     from kernlint.ldscript.evaluate import anchor
 
-    spans = {}
-    sections_span = None
-    for node in ctx.script.walk():
-        if isinstance(node, ast.OutputSection):
-            spans.setdefault(node.name, node.span)
-        elif isinstance(node, ast.Sections) and sections_span is None:
-            sections_span = node.span
+    spans, sections_span = ctx.script.output_section_spans()
     defined = _global_definitions(layout.objects)
     inputs_of = {obj.index: obj.by_index() for obj in layout.objects}
     if any(_relaxes(obj, inputs_of) for obj in layout.objects):

@@ -91,6 +91,19 @@ class LoadedScript:
             else:
                 stack.pop()
 
+    def output_section_spans(self) -> tuple[dict[str, ast.Span], ast.Span | None]:
+        """The span of each output section statement, by name (the first in reading
+        order), and of the first ``SECTIONS`` command (None without one): where the
+        layout rules report what concerns an output section, or one ld creates."""
+        spans: dict[str, ast.Span] = {}
+        sections = None
+        for node in self.walk():
+            if isinstance(node, ast.OutputSection):
+                spans.setdefault(node.name, node.span)
+            elif isinstance(node, ast.Sections) and sections is None:
+                sections = node.span
+        return spans, sections
+
     def walk(self) -> Iterator[ast.Node]:
         """Every node of the main script and of the included files, each included
         file's nodes right after its ``Include`` node."""
