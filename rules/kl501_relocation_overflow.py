@@ -484,13 +484,7 @@ def _overflows(obj, howtos, layout, defined, inputs_of) -> Iterator[dict]:
         if base is None or where is None:
             continue
         rel = table.section.sh_type == SHT_REL
-        for r_offset, r_type, r_sym, r_addend in zip(
-            table.r_offset.tolist(),
-            table.r_type.tolist(),
-            table.r_sym.tolist(),
-            table.r_addend.tolist(),
-            strict=True,
-        ):
+        for r_offset, r_sym, r_type, r_addend in table.records():
             howto = howtos.get(r_type)
             if howto is None:
                 continue
@@ -556,13 +550,7 @@ def _out_of_reach(obj, reaches, layout, defined, inputs_of) -> Iterator[dict]:
         if base is None or where is None:
             continue
         code = bool(section.sh_flags & SHF_EXECINSTR)
-        for r_offset, r_type, r_sym, r_addend in zip(
-            table.r_offset.tolist(),
-            table.r_type.tolist(),
-            table.r_sym.tolist(),
-            table.r_addend.tolist(),
-            strict=True,
-        ):
+        for r_offset, r_sym, r_type, r_addend in table.records():
             reach = reaches.get(r_type)
             if reach is None or (reach.only64 and obj.ei_class == 32):
                 continue

@@ -153,13 +153,7 @@ def from_image(image: Image, skip: tuple[int, int] | None = None) -> Scan | None
             continue
         scan.checked.append(f"{image.path}: {target.name}")
         table = read_relocations(image, rel)
-        for r_offset, r_sym, r_type, r_addend in zip(
-            table.r_offset.tolist(),
-            table.r_sym.tolist(),
-            table.r_type.tolist(),
-            table.r_addend.tolist(),
-            strict=True,
-        ):
+        for r_offset, r_sym, r_type, r_addend in table.records():
             if r_type not in types or _skip(r_offset, skip):
                 continue
             name, width = types[r_type]
@@ -358,13 +352,7 @@ def _scan_object(
         base = placed.get(sec.index)
         table = read_relocations(obj, rel)
         rela = rel.sh_type == 4  # SHT_RELA
-        for r_offset, r_sym, r_type, r_addend in zip(
-            table.r_offset.tolist(),
-            table.r_sym.tolist(),
-            table.r_type.tolist(),
-            table.r_addend.tolist(),
-            strict=True,
-        ):
+        for r_offset, r_sym, r_type, r_addend in table.records():
             if r_type not in types:
                 continue
             name, width = types[r_type]

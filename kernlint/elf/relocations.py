@@ -8,6 +8,7 @@ only when a rule or the graph asks for relocations.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,6 +37,17 @@ class RelocationTable:
 
     def __len__(self) -> int:
         return len(self.r_offset)
+
+    def records(self) -> Iterator[tuple[int, int, int, int]]:
+        """``(r_offset, r_sym, r_type, r_addend)`` of each record, in table order, as
+        Python ints."""
+        return zip(
+            self.r_offset.tolist(),
+            self.r_sym.tolist(),
+            self.r_type.tolist(),
+            self.r_addend.tolist(),
+            strict=True,
+        )
 
 
 def _dtype(ei_class: int, little: bool, rela: bool):
