@@ -165,6 +165,20 @@ def _slice(ctx: Context, span: ast.Span) -> str | None:
     return lines[span.line - 1][span.column - 1 : span.end_column - 1]
 
 
+def _keep_fix(ctx: Context, desc, pattern, written: str) -> str:
+    """The fix for a header placed by ``pattern`` (None: the whole description) of the
+    input section description ``desc``, written ``written``: wrap it in ``KEEP()``,
+    or give it a statement of its own when ``desc`` names other sections too."""
+    others = [p for p in desc.sections if p is not pattern]
+    if pattern is None or not others:
+        return f"wrap it: `KEEP({written})`"
+    rest = " ".join(_text(ctx, p) for p in others)
+    return (
+        f"give it a statement of its own: `KEEP({written})`, and keep"
+        f" `{_text(ctx, desc.file)}({rest})` for the rest"
+    )
+
+
 def _text(ctx: Context, node: ast.FilePattern | ast.SectionPattern | None) -> str:
     if node is None:
         return "*"
@@ -237,17 +251,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 message = (
                     f"`{written}` in output section `{sec.name}`{note} is not inside KEEP(): {why}"
                 )
-                fix = f"`KEEP({written})`"
-                others = [p for p in desc.sections if p is not pat]
-                if others:
-                    rest = " ".join(_text(ctx, p) for p in others)
-                    fix = (
-                        f"give it a statement of its own: {fix}, and keep"
-                        f" `{_text(ctx, desc.file)}({rest})` for the rest"
-                    )
-                else:
-                    fix = f"wrap it: {fix}"
-                yield Finding(message, location, fix=fix)
+                yield Finding(message, location, fix=_keep_fix(ctx, desc, pat, written))
 
 
 SHT_NOBITS = 8
@@ -338,15 +342,7 @@ def _removed_headers(ctx: Context, extra: tuple[str, ...]) -> Iterator[tuple[Fin
             )
             location, note = _where(ctx, (pattern or desc).span)
             where = f"placed by `{written}` in output section `{out.name}`"
-            others = [p for p in desc.sections if p is not pattern]
-            if pattern is not None and others:
-                rest = " ".join(_text(ctx, p) for p in others)
-                fix = (
-                    f"give it a statement of its own: `KEEP({written})`, and keep"
-                    f" `{_text(ctx, desc.file)}({rest})` for the rest"
-                )
-            else:
-                fix = f"wrap it: `KEEP({written})`"
+            fix = _keep_fix(ctx, desc, pattern, written)
         message = (
             f"`--gc-sections` will remove {sec.label()}, {what} ({sec.size} bytes): nothing"
             f" reachable from {entry} references it and no KEEP() covers it; {where}{note}."
