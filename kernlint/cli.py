@@ -35,9 +35,16 @@ def cli() -> None:
     "--select",
     multiple=True,
     metavar="RULES",
-    help="Only these rules: ids, names or id prefixes (KL1), comma-separated.",
+    help="Only these rules: ids, names, id prefixes (KL1) or groups (pedantic),"
+    " comma-separated [default: the default group]. Opt-in (pedantic) rules are selected"
+    " by id, name or group only, never by an id prefix alone.",
 )
-@click.option("--ignore", multiple=True, metavar="RULES", help="Leave these rules out.")
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="RULES",
+    help="Leave these rules out: ids, names, id prefixes or groups.",
+)
 @click.option(
     "--format",
     "fmt",
@@ -207,7 +214,8 @@ def check(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 def rules_cmd(fmt: str) -> None:
-    """List every rule: id, name, severity, summary."""
+    """List every rule: id, name, severity, group, summary. Rules outside the default
+    group are opt-in: they run only when --select names their id, name or group."""
     import json
 
     from kernlint.engine import all_rules
@@ -222,6 +230,7 @@ def rules_cmd(fmt: str) -> None:
                     "severity": r.severity,
                     "summary": r.summary,
                     "applies_to": sorted(r.applies_to),
+                    "group": r.group,
                 }
                 for r in rules
             ]
@@ -229,8 +238,9 @@ def rules_cmd(fmt: str) -> None:
         click.echo(json.dumps(doc, indent=2))
         return
     width = max(len(r.name) for r in rules)
+    groups = max(len(r.group) for r in rules)
     for r in rules:
-        click.echo(f"{r.id}  {r.name:<{width}}  {r.severity:<7}  {r.summary}")
+        click.echo(f"{r.id}  {r.name:<{width}}  {r.severity:<7}  {r.group:<{groups}}  {r.summary}")
 
 
 @cli.command()

@@ -6,7 +6,8 @@ working directory (in one folder: ``.kernlint.toml``, then ``kernlint.toml``, th
 
 Keys (DESIGN.md, "Configuration")::
 
-    select = ["KL1"]            # ids, names or id prefixes
+    select = ["KL1", "pedantic"]  # ids, names, id prefixes or groups; an opt-in
+                                # (pedantic) rule only by id, name or group
     ignore = ["KL105"]
     fail-on = "warning"         # error | warning | info
     page-size = 4096            # bytes, a power of two (KL106)
@@ -236,7 +237,7 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
 
     def rule_list(key: str, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise fail(key, "must be a list of rule ids, names or prefixes")
+            raise fail(key, "must be a list of rule ids, names, prefixes or groups")
         from kernlint.engine import select_rules
 
         try:

@@ -3,6 +3,12 @@
 Rules are the modules of the ``kernlint.rules`` package (the top-level ``rules/``
 folder). Each has ``ID``, ``NAME``, ``SEVERITY``, ``APPLIES_TO``, a module docstring
 (its documentation) and ``check(ctx) -> Iterator[Finding]``. Nothing lists them by hand.
+
+A rule may also set ``GROUP`` to one of :data:`GROUPS` other than ``"default"``
+(``GROUP = "pedantic"``): an opt-in rule, right only for some projects, which runs
+only when ``--select`` / ``select`` names it by id or name, or names its group
+(the way clippy has ``clippy::pedantic`` and ruff its preview rules). An id prefix
+(``KL2``) selects only the default group's rules.
 """
 
 from __future__ import annotations
@@ -34,6 +40,16 @@ RULE_NAME = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 #: The rule that reports unreadable input; always on, since a run cannot lint a file it
 #: cannot read and must say so (exit status 2).
 UNREADABLE_RULE = "KL001"
+#: The group of a rule module that sets no ``GROUP``: the rules that run unless
+#: ``--select`` says otherwise.
+DEFAULT_GROUP = "default"
+#: The rule groups, with what they hold; a rule module's ``GROUP`` must be one of them
+#: (a group named in ``select`` that is not one is a usage error, like a mistyped id).
+GROUPS = {
+    DEFAULT_GROUP: "rules that run unless --select names others",
+    "pedantic": "opt-in rules that are right only for some projects: selected by id, by"
+    " name or by `pedantic`, never by an id prefix alone",
+}
 
 
 @dataclass(frozen=True)
@@ -50,6 +66,14 @@ class Rule:
     #: True for rules that judge the other rules' findings (KL003), which the engine
     #: runs last.
     after_others: bool = field(default=False, repr=False)
+    #: The rule's group (:data:`GROUPS`): its module's ``GROUP``, else ``"default"``.
+    group: str = DEFAULT_GROUP
+
+    @property
+    def opt_in(self) -> bool:
+        """True for a rule outside the default group, which runs only when selected
+        by id, name or group (:func:`select_rules`)."""
+        return self.group != DEFAULT_GROUP
 
     @property
     def module(self) -> ModuleType:
@@ -82,6 +106,11 @@ def _load(module: ModuleType) -> Rule:
         raise RuntimeError(f"rule module {module.__name__}: bad ID or NAME")
     if module.SEVERITY not in SEVERITIES:
         raise RuntimeError(f"rule module {module.__name__}: bad SEVERITY {module.SEVERITY!r}")
+    group = getattr(module, "GROUP", DEFAULT_GROUP)
+    if group not in GROUPS:
+        raise RuntimeError(
+            f"rule module {module.__name__}: bad GROUP {group!r} (one of {', '.join(GROUPS)})"
+        )
     return Rule(
         module.ID,
         module.NAME,
@@ -89,6 +118,7 @@ def _load(module: ModuleType) -> Rule:
         frozenset(module.APPLIES_TO),
         module.__name__,
         bool(getattr(module, "AFTER_OTHERS", False)),
+        group,
     )
 
 
@@ -133,24 +163,46 @@ def find_rule(token: str) -> Rule | None:
 
 
 def _matches(rule: Rule, token: str) -> bool:
-    return rule.id.startswith(token.upper()) or rule.name == token.lower()
+    """Does ``token`` (an id prefix, a name or a group) cover ``rule``? What ``--ignore``
+    and per-path ignores leave out, whatever the rule's group."""
+    return (
+        rule.id.startswith(token.upper())
+        or rule.name == token.lower()
+        or rule.group == token.lower()
+    )
+
+
+def _enables(rule: Rule, token: str) -> bool:
+    """Does ``token`` in ``--select`` choose ``rule``? As :func:`_matches`, except that an
+    opt-in rule (:attr:`Rule.opt_in`) is chosen only by its full id, its name or its
+    group, never by a shorter id prefix."""
+    if rule.opt_in and rule.id != token.upper():
+        return rule.name == token.lower() or rule.group == token.lower()
+    return _matches(rule, token)
 
 
 def select_rules(select: Iterable[str] = (), ignore: Iterable[str] = ()) -> tuple[Rule, ...]:
-    """Rules chosen by ``--select`` (all when empty) minus ``--ignore``. Tokens are ids,
-    names or id prefixes (``KL1``), and may be comma-separated. KL001 always runs.
-    Raises UsageError for a token that matches no rule."""
+    """Rules chosen by ``--select`` minus ``--ignore``. Tokens are ids, names, id
+    prefixes (``KL1``) or group names (:data:`GROUPS`: ``pedantic``), and may be
+    comma-separated. An empty ``select`` chooses the default group; an opt-in rule
+    runs only when a token names its id, its name or its group (an id prefix alone
+    does not: ``KL2`` leaves out a pedantic KL205, ``KL205`` or ``KL2,pedantic``
+    choose it). ``ignore`` leaves out every rule a token covers, whatever its group.
+    KL001 always runs. Raises UsageError for a token that matches no rule or group."""
     sel = _tokens(select)
     ign = _tokens(ignore)
     rules = all_rules()
     for token in sel + ign:
-        if not any(_matches(r, token) for r in rules):
-            raise UsageError(f"unknown rule or prefix: {token!r} (see `kernlint rules`)")
+        if token.lower() not in GROUPS and not any(_matches(r, token) for r in rules):
+            raise UsageError(f"unknown rule, prefix or group: {token!r} (see `kernlint rules`)")
     return tuple(
         r
         for r in rules
         if r.id == UNREADABLE_RULE
-        or ((not sel or any(_matches(r, t) for t in sel)) and not any(_matches(r, t) for t in ign))
+        or (
+            (any(_enables(r, t) for t in sel) if sel else not r.opt_in)
+            and not any(_matches(r, t) for t in ign)
+        )
     )
 
 

@@ -1,7 +1,7 @@
 """The rule index: every rule's metadata without importing every rule module.
 
-A run needs each rule's ``ID``, ``NAME``, ``SEVERITY`` and ``APPLIES_TO`` to select
-rules (``--select``, ``--ignore``, per-path ignores) and to know which apply to the
+A run needs each rule's ``ID``, ``NAME``, ``SEVERITY``, ``APPLIES_TO`` and ``GROUP`` to
+select rules (``--select``, ``--ignore``, per-path ignores) and to know which apply to the
 inputs at hand; but importing all the rule modules to read them cost ~10 ms of every
 ``kernlint check`` (``bench/scripts.py``), a linker-script run importing some thirty
 image, boot-sector and source rules it never runs.
@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from kernlint.engine import Rule
 
-#: Bump when the file's layout changes.
-FORMAT = 1
+#: Bump when the file's layout changes (2: each rule records its group).
+FORMAT = 2
 #: Modules whose constants the metadata uses (input kinds, severities).
 _ALSO = ("context.py", "finding.py")
 #: Where the last :func:`rules` call took the rules from: ``"index"`` or
@@ -144,13 +144,15 @@ def _read(path: str, package: str, signature: list) -> tuple[Rule, ...] | None:
         if data["signature"] != signature:
             return None
         found = []
-        for rule_id, name, severity, applies_to, module, after_others in data["rules"]:
-            strings = (rule_id, name, severity, module, *applies_to)
+        for rule_id, name, severity, applies_to, module, after_others, group in data["rules"]:
+            strings = (rule_id, name, severity, module, group, *applies_to)
             if not all(isinstance(s, str) for s in strings) or not isinstance(after_others, bool):
                 return None
             if not module.startswith(f"{package}."):
                 return None
-            found.append(Rule(rule_id, name, severity, frozenset(applies_to), module, after_others))
+            found.append(
+                Rule(rule_id, name, severity, frozenset(applies_to), module, after_others, group)
+            )
         return tuple(found)
     except (OSError, ValueError, KeyError, TypeError):  # missing, damaged or foreign
         return None
@@ -161,7 +163,15 @@ def _write(path: str, signature: list, found: tuple[Rule, ...]) -> None:
     data = {
         "signature": signature,
         "rules": [
-            [r.id, r.name, r.severity, sorted(r.applies_to), r.module_name, r.after_others]
+            [
+                r.id,
+                r.name,
+                r.severity,
+                sorted(r.applies_to),
+                r.module_name,
+                r.after_others,
+                r.group,
+            ]
             for r in found
         ],
     }

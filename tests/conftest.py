@@ -140,3 +140,47 @@ def lint_script(
     if must_parse:
         load_script(path)
     return run([str(path)], select_rules([rule]), config).findings
+
+
+#: A throwaway opt-in rule (tests only; no real rule is named here): one warning on
+#: line 1 of every linker script.
+PEDANTIC_RULE = '''\
+"""A probe in the pedantic group (tests).
+
+## What it does
+Reports line 1 of every linker script, so that a test sees when the rule ran.
+"""
+
+from kernlint.context import SCRIPT
+from kernlint.finding import Finding, Location
+
+ID = "KL299"
+NAME = "pedantic-probe"
+SEVERITY = "warning"
+APPLIES_TO = frozenset({SCRIPT})
+GROUP = "pedantic"
+
+
+def check(ctx):
+    yield Finding("the pedantic probe ran", Location(line=1, column=1))
+'''
+
+
+@pytest.fixture
+def pedantic_rule(tmp_path, monkeypatch):
+    """:data:`PEDANTIC_RULE` (KL299, group ``pedantic``) loaded as the engine loads a
+    rule module, and added to what :func:`kernlint.engine.all_rules` gives in this
+    process (in-process runs only: ``CliRunner``, ``run``, ``select_rules``)."""
+    import importlib
+
+    from kernlint import engine
+
+    folder = tmp_path / "pedantic_probe"
+    folder.mkdir()
+    (folder / "klx_pedantic_probe.py").write_text(PEDANTIC_RULE)
+    monkeypatch.syspath_prepend(str(folder))
+    rule = engine._load(importlib.import_module("klx_pedantic_probe"))
+    rules = tuple(sorted((*engine.all_rules(), rule), key=lambda r: r.id))
+    monkeypatch.setattr(engine, "all_rules", lambda: rules)
+    yield rule
+    sys.modules.pop("klx_pedantic_probe", None)

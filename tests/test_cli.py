@@ -72,7 +72,7 @@ def test_output_never_overwrites_an_input(tmp_path):
     "args, words",
     [
         ((), "no paths given"),
-        (("--select", "KL999"), "unknown rule or prefix"),
+        (("--select", "KL999"), "unknown rule, prefix or group"),
     ],
 )
 def test_usage_errors_exit_2_with_one_line(args, words):
@@ -167,3 +167,61 @@ def test_path_printed_as_given(tmp_path, monkeypatch):
     rel = Path("samples") / "kl101-code-not-allocated" / "bad-bootcode.elf"
     run = kernlint("check", "--format", "json", str(rel), cwd=ROOT)
     assert run.report["findings"][0]["path"] == str(rel)
+
+
+def _invoke(*args: str):
+    """``kernlint ARGS`` in this process (so that a fixture's rules take part)."""
+    from click.testing import CliRunner
+
+    from kernlint.cli import cli
+
+    return CliRunner().invoke(cli, list(args))
+
+
+#: A script no default rule reports.
+CLEAN_SCRIPT = "ENTRY(_start)\nSECTIONS { .text : { *(.text .text.*) } }\n"
+
+
+def test_opt_in_group_on_the_command_line(pedantic_rule, tmp_path):
+    script = tmp_path / "link.ld"
+    script.write_text(CLEAN_SCRIPT)
+    default = _invoke("check", "--format", "json", str(script))
+    assert json.loads(default.stdout)["findings"] == [] and default.exit_code == 0
+    assert (
+        "KL299" not in _invoke("check", "--format", "json", "--select", "KL2", str(script)).stdout
+    )
+    for select in ("KL299", "pedantic-probe", "pedantic", "KL2,pedantic"):
+        run = _invoke("check", "--format", "json", "--select", select, str(script))
+        assert [f["rule"] for f in json.loads(run.stdout)["findings"]] == ["KL299"], select
+    unknown = _invoke("check", "--select", "pedantik", str(script))
+    assert unknown.exit_code == 2
+    assert "unknown rule, prefix or group: 'pedantik'" in unknown.stderr
+    assert "never by an id prefix alone" in _invoke("check", "--help").stdout
+
+
+def test_opt_in_group_in_the_configuration(pedantic_rule, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "link.ld").write_text(CLEAN_SCRIPT)
+    (tmp_path / "kernlint.toml").write_text('select = ["KL", "pedantic"]\n')
+    run = _invoke("check", "--format", "json", "link.ld")
+    assert [f["rule"] for f in json.loads(run.stdout)["findings"]] == ["KL299"]
+    (tmp_path / "kernlint.toml").write_text('select = ["KL", "pedantik"]\n')
+    bad = _invoke("check", "link.ld")
+    assert bad.exit_code == 2 and "`select` has unknown rule, prefix or group" in bad.stderr
+
+
+def test_rules_and_explain_show_the_group(pedantic_rule):
+    rows = _invoke("rules").stdout.splitlines()
+    probe = next(r for r in rows if r.startswith("KL299"))
+    assert probe.split()[:4] == ["KL299", "pedantic-probe", "warning", "pedantic"]
+    assert next(r for r in rows if r.startswith("KL101")).split()[3] == "default"
+    listed = json.loads(_invoke("rules", "--format", "json").stdout)["rules"]
+    groups = {r["id"]: r["group"] for r in listed}
+    assert groups["KL299"] == "pedantic" and groups["KL101"] == "default"
+    text = _invoke("explain", "KL299").stdout
+    assert text.startswith("KL299 pedantic-probe (warning, pedantic)\n\nOpt-in: ")
+    assert "`--select pedantic`" in text and "`KL2` alone does not select it" in text
+    assert json.loads(_invoke("explain", "KL299", "--format", "json").stdout)["group"] == (
+        "pedantic"
+    )
+    assert _invoke("explain", "KL101").stdout.startswith("KL101 code-not-allocated (error)\n\n")

@@ -85,7 +85,7 @@ objects = ["boot.o"]
     "text, words",
     [
         ("selct = ['KL1']", "`selct` is not a known key"),
-        ("select = ['KL999']", "`select` has unknown rule or prefix: 'KL999'"),
+        ("select = ['KL999']", "`select` has unknown rule, prefix or group: 'KL999'"),
         ("select = 'KL1'", "`select` must be a list"),
         ("fail-on = 'fatal'", "`fail-on` must be one of error, warning, info"),
         ("page-size = 3000", "`page-size` must be a positive power of two"),

@@ -89,6 +89,70 @@ def test_unknown_selector_is_a_usage_error():
         select_rules(["KL999"])
     with pytest.raises(UsageError, match="no-such-rule"):
         select_rules([], ["no-such-rule"])
+    with pytest.raises(UsageError, match="unknown rule, prefix or group: 'pedantik'"):
+        select_rules(["KL", "pedantik"])
+
+
+def test_known_groups_are_selectors_even_when_empty():
+    """`pedantic` is a group whether or not a rule is in it yet, so a configuration
+    that names it stays valid; `default` is the rules that run unless told otherwise."""
+    assert "KL001" in ids(select_rules(["pedantic"]))
+    assert ids(select_rules(["default"])) == ids(select_rules())
+    assert all(r.group == "default" for r in select_rules())
+
+
+def test_opt_in_rules_run_only_when_selected_by_id_name_or_group(pedantic_rule):
+    assert pedantic_rule.group == "pedantic" and pedantic_rule.opt_in
+    assert "KL299" not in ids(select_rules())  # the default set
+    assert "KL299" not in ids(select_rules(["KL2"]))  # an id prefix alone: no
+    assert "KL299" not in ids(select_rules(["KL29", "KL"]))
+    assert "KL201" in ids(select_rules(["KL2"]))
+    assert ids(select_rules(["KL299"])) == ["KL001", "KL299"]
+    assert ids(select_rules(["pedantic-probe"])) == ["KL001", "KL299"]
+    assert ids(select_rules(["pedantic"])) == ["KL001", "KL299"]
+    assert ids(select_rules(["Pedantic"])) == ["KL001", "KL299"]
+    both = ids(select_rules(["KL2,pedantic"]))
+    assert "KL299" in both and "KL201" in both and "KL101" not in both
+    from kernlint import engine
+
+    everything = ids(engine.all_rules())  # with the probe
+    assert "KL299" in everything
+    assert ids(select_rules(["KL", "pedantic"])) == everything
+    assert ids(select_rules(["default", "pedantic"])) == everything
+
+
+def test_ignore_leaves_out_opt_in_rules_by_prefix_name_or_group(pedantic_rule):
+    assert ids(select_rules(["pedantic"], ["KL2"])) == ["KL001"]
+    assert ids(select_rules(["KL299"], ["pedantic"])) == ["KL001"]
+    chosen = ids(select_rules(["KL", "pedantic"], ["pedantic-probe"]))
+    assert "KL299" not in chosen and "KL201" in chosen
+
+
+def test_per_path_ignores_name_groups(pedantic_rule, tmp_path):
+    from kernlint.config import Config
+    from kernlint.engine import run
+
+    (tmp_path / "vendor").mkdir()
+    for name in ("vendor/link.ld", "link.ld"):
+        (tmp_path / name).write_text("SECTIONS { .text : { *(.text) } }\n")
+    config = Config(root=str(tmp_path), per_path_ignores=(("vendor/**", ("pedantic",)),))
+    paths = [str(tmp_path / "vendor" / "link.ld"), str(tmp_path / "link.ld")]
+    found = run(paths, select_rules(["KL299"]), config).findings
+    assert [(f.rule, f.path) for f in found] == [("KL299", str(tmp_path / "link.ld"))]
+
+
+def test_a_rule_group_must_be_a_known_one(tmp_path, monkeypatch):
+    import importlib
+
+    from kernlint.engine import _load
+    from tests.conftest import PEDANTIC_RULE
+
+    (tmp_path / "klx_nursery.py").write_text(
+        PEDANTIC_RULE.replace('GROUP = "pedantic"', 'GROUP = "nursery"')
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(RuntimeError, match="bad GROUP 'nursery'"):
+        _load(importlib.import_module("klx_nursery"))
 
 
 def test_find_rule():

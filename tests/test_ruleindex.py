@@ -27,15 +27,15 @@ imported = sorted(m for m in sys.modules if m.startswith("kernlint.rules."))
 print(json.dumps({
     "source": ruleindex.last_source,
     "imported": imported,
-    "rules": [[r.id, r.name, r.severity, sorted(r.applies_to), r.module_name, r.after_others]
-              for r in rules],
+    "rules": [[r.id, r.name, r.severity, sorted(r.applies_to), r.module_name, r.after_others,
+               r.group] for r in rules],
 }))
 """
 
 
 def _metadata(rules) -> list:
     return [
-        [r.id, r.name, r.severity, sorted(r.applies_to), r.module_name, r.after_others]
+        [r.id, r.name, r.severity, sorted(r.applies_to), r.module_name, r.after_others, r.group]
         for r in rules
     ]
 
@@ -75,7 +75,7 @@ ID = "{id}"
 NAME = "{name}"
 SEVERITY = "{severity}"
 APPLIES_TO = frozenset({{{kind}}})
-
+{extra}
 
 def check(ctx):
     return iter(())
@@ -101,8 +101,8 @@ def package(tmp_path, monkeypatch):
         del sys.modules[name]
 
 
-def _rule(folder, module, **fields):
-    (folder / f"{module}.py").write_text(RULE.format(**fields))
+def _rule(folder, module, extra="", **fields):
+    (folder / f"{module}.py").write_text(RULE.format(extra=extra, **fields))
 
 
 def _rules(folder) -> tuple[list, str | None]:
@@ -118,7 +118,9 @@ def test_the_index_follows_rules_added_edited_and_removed(package):
     _rule(package, "kl901_first", id="KL901", name="first", severity="error", kind="SCRIPT")
     first, source = _rules(package)
     assert source == "discovery"
-    assert first == [["KL901", "first", "error", ["script"], "klx_rules.kl901_first", False]]
+    assert first == [
+        ["KL901", "first", "error", ["script"], "klx_rules.kl901_first", False, "default"]
+    ]
     assert _rules(package) == (first, "index")
     index = ruleindex.index_path([str(package)])
     assert index is not None and os.stat(index).st_mode & 0o777 == 0o600
@@ -171,3 +173,31 @@ def test_a_broken_rule_module_is_reported_on_every_run(package):
     for _ in range(2):
         with pytest.raises(RuntimeError, match="lacks"):
             _rules(package)
+
+
+def test_the_index_records_each_rules_group(package):
+    """A rule's GROUP comes from the index as from a discovery (an opt-in rule must
+    stay opt-in on runs that import no rule module); the index of an older FORMAT,
+    whose rows have no group, is not used."""
+    _rule(package, "kl901_first", id="KL901", name="first", severity="error", kind="SCRIPT")
+    _rule(
+        package,
+        "kl902_picky",
+        extra='GROUP = "pedantic"\n',
+        id="KL902",
+        name="picky",
+        severity="warning",
+        kind="SCRIPT",
+    )
+    found, source = _rules(package)
+    assert source == "discovery"
+    assert [(r[0], r[6]) for r in found] == [("KL901", "default"), ("KL902", "pedantic")]
+    assert _rules(package) == (found, "index")
+    index = ruleindex.index_path([str(package)])
+    with open(index) as f:
+        data = json.load(f)
+    assert data["signature"][0] == ruleindex.FORMAT >= 2
+    data["rules"] = [row[:6] for row in data["rules"]]  # FORMAT 1 rows, no group
+    with open(index, "w") as f:
+        json.dump(data, f)
+    assert _rules(package) == (found, "discovery")

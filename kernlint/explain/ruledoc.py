@@ -20,9 +20,17 @@ _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 
 def render_rule(rule, *, color: bool = False) -> str:
     """``KL101 code-not-allocated (error)``, a blank line, the documentation, and the
-    messages it explains; ANSI styles when ``color``."""
+    messages it explains; ANSI styles when ``color``. An opt-in rule's title names its
+    group (``KL205 ... (warning, pedantic)``), and a line under it says how to run it."""
     title = f"{rule.id} {rule.name} ({rule.severity})"
     body = rule.doc.strip()
+    if rule.opt_in:
+        title = f"{rule.id} {rule.name} ({rule.severity}, {rule.group})"
+        body = (
+            f"Opt-in: in the `{rule.group}` group, which runs only when selected by id"
+            f" (`--select {rule.id}`), by name or by group (`--select {rule.group}`);"
+            f" an id prefix such as `{rule.id[:3]}` alone does not select it.\n\n{body}"
+        )
     samples = [p.sample for p in getattr(rule.module, "LOG_PATTERNS", ())]
     if samples:
         body += "\n\n## Log messages it explains\n" + "\n".join(f"- `{s}`" for s in samples)
@@ -52,6 +60,7 @@ def rule_json(rule) -> str:
         "severity": rule.severity,
         "summary": rule.summary,
         "applies_to": sorted(rule.applies_to),
+        "group": rule.group,
         "doc": rule.doc.strip(),
         "log_messages": [p.sample for p in getattr(rule.module, "LOG_PATTERNS", ())],
     }

@@ -193,7 +193,8 @@ def test_rules_json_has_exactly_the_documented_keys():
     ids = [r["id"] for r in doc["rules"]]
     assert ids == sorted(set(ids)) and {r.id for r in all_rules()} <= set(ids)
     for r in doc["rules"]:
-        assert list(r) == ["id", "name", "severity", "summary", "applies_to"]
+        assert list(r) == ["id", "name", "severity", "summary", "applies_to", "group"]
+        assert r["group"] in ("default", "pedantic")
         assert r["applies_to"] == sorted(r["applies_to"]) and r["summary"]
     table = kernlint("rules").stdout.splitlines()
     assert [row.split()[0] for row in table] == ids
