@@ -1,7 +1,10 @@
 """The command line (click): ``check``, ``rules``, ``explain``, ``graph``.
 
 Exit status (DESIGN.md): 0 when nothing is at or above ``--fail-on``; 1 when findings
-are; 2 for a usage error or unreadable input (KL001).
+are; 2 for a usage error or unreadable input (KL001). ``--fail-on`` defaults to
+``warning`` (ruff's convention: every reported error or warning fails, ``info``
+never does; pre-commit shows a hook's output only when it fails); ``--fail-on error``
+lets warnings pass.
 """
 
 from __future__ import annotations
@@ -58,7 +61,9 @@ def cli() -> None:
     "--fail-on",
     type=click.Choice(["error", "warning", "info"]),
     default=None,
-    help="Lowest severity that makes the exit status 1 [default: error, or `fail-on`].",
+    help="Lowest severity that makes the exit status 1: warning fails on errors and"
+    " warnings, error on errors only, info on any finding [default: `fail-on`, else"
+    " warning].",
 )
 @click.option(
     "--config",

@@ -9,7 +9,7 @@ Keys (DESIGN.md, "Configuration")::
     select = ["KL1", "pedantic"]  # ids, names, id prefixes or groups; an opt-in
                                 # (pedantic) rule only by id, name or group
     ignore = ["KL105"]
-    fail-on = "warning"         # error | warning | info
+    fail-on = "warning"         # error | warning (the default) | info
     page-size = 4096            # bytes, a power of two (KL106)
     boot-sector-layout = "mbr"  # mbr | mbr-disk-signature | fat16-vbr | fat32-vbr | raw (KL3)
     boot-protocol = "auto"      # or multiboot1 multiboot2 pvh bootloader-api bios none (KL4)
@@ -76,7 +76,10 @@ class Config:
     page_size: int = 4096
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    fail_on: str = "error"
+    #: Lowest severity that makes ``kernlint check`` exit 1: ``warning`` (ruff's
+    #: convention: every reported error or warning fails, ``info`` never does), or
+    #: ``error`` to let warnings pass, or ``info``.
+    fail_on: str = "warning"
     per_path_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     targets: tuple[str, ...] = ()
     path: str | None = None
@@ -248,7 +251,7 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
 
     select = rule_list("select", table.get("select", []))
     ignore = rule_list("ignore", table.get("ignore", []))
-    fail_on = table.get("fail-on", "error")
+    fail_on = table.get("fail-on", "warning")
     if fail_on not in FAIL_ON:
         raise fail("fail-on", f"must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     page = table.get("page-size", 4096)

@@ -17,10 +17,15 @@ SCHEMA = json.loads((ROOT / "kernlint" / "report" / "findings-v1.schema.json").r
 
 
 def test_exit_status_follows_fail_on():
+    """Warnings fail by default (ruff's convention); `--fail-on error` lets them pass."""
     assert kernlint("check", str(CLEAN)).code == 0
     assert kernlint("check", str(SEED)).code == 1
-    assert kernlint("check", str(RWX), "--select", "KL105").code == 0  # a warning
+    warning = kernlint("check", "--format", "json", str(RWX), "--select", "KL105")
+    assert {f["severity"] for f in warning.report["findings"]} == {"warning"}
+    assert warning.code == 1
     assert kernlint("check", str(RWX), "--select", "KL105", "--fail-on", "warning").code == 1
+    assert kernlint("check", str(RWX), "--select", "KL105", "--fail-on", "error").code == 0
+    assert kernlint("check", str(SEED), "--fail-on", "error").code == 1
 
 
 def test_text_line_names_path_section_rule_and_fix():

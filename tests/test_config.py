@@ -115,11 +115,11 @@ def test_pyproject_keys_are_prefixed(tmp_path):
 
 
 def test_cli_uses_config_and_exits_2_on_a_bad_one(tmp_path):
-    write(tmp_path / "kernlint.toml", "fail-on = 'warning'\nselect = ['KL105']\n")
+    write(tmp_path / "kernlint.toml", "fail-on = 'error'\nselect = ['KL105']\n")
     shutil.copy(RWX, tmp_path / "k.elf")
     run = kernlint("check", "--format", "json", "k.elf", cwd=tmp_path)
-    assert run.code == 1 and run.rules == {"KL105"}
-    assert kernlint("check", "--fail-on", "error", "k.elf", cwd=tmp_path).code == 0
+    assert run.code == 0 and run.rules == {"KL105"}  # a warning, and fail-on = 'error'
+    assert kernlint("check", "--fail-on", "warning", "k.elf", cwd=tmp_path).code == 1
     write(tmp_path / "kernlint.toml", "fail-on = 3\n")
     bad = kernlint("check", "k.elf", cwd=tmp_path)
     assert bad.code == 2 and "kernlint.toml: `fail-on` must be one of" in bad.stderr
@@ -155,9 +155,22 @@ def test_per_path_ignores(tmp_path):
 
 
 def test_explicit_config_option(tmp_path):
-    cfg = write(tmp_path / "strict.toml", "fail-on = 'warning'\n")
-    run = kernlint("check", "--config", str(cfg), str(RWX))
-    assert run.code == 1
+    """The named file is used: its `fail-on = 'error'` lets the RWX warning pass, which
+    fails by default (and with the nearest configuration, which has none)."""
+    cfg = write(tmp_path / "lenient.toml", "fail-on = 'error'\n")
+    assert kernlint("check", str(RWX), cwd=tmp_path).code == 1
+    assert kernlint("check", "--config", str(cfg), str(RWX), cwd=tmp_path).code == 0
+    strict = write(tmp_path / "strict.toml", "fail-on = 'info'\n")
+    assert kernlint("check", "--config", str(strict), str(RWX), cwd=tmp_path).code == 1
+
+
+def test_fail_on_defaults_to_warning(tmp_path):
+    assert load_config(write(tmp_path / "kernlint.toml", "select = ['KL1']\n")).fail_on == (
+        "warning"
+    )
+    from kernlint.config import Config
+
+    assert Config().fail_on == "warning"
 
 
 def test_boot_protocol_and_objects_per_target(tmp_path):
