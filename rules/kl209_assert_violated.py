@@ -9,6 +9,15 @@ section addresses and sizes (`ADDR`, `SIZEOF`, `LOADADDR`), the location counter
 the symbols. It reports each one that evaluates to zero, with the message, before
 anything is linked.
 
+Values are those of GNU ld's expression sections (ld manual "Expression Section",
+`ldexp.c`): outside output sections a number is an absolute address, so
+`ASSERT(hdr == 0x1f1, ...)` (Linux's x86 `setup.ld`) or `ASSERT(_text ==
+KIMAGE_VADDR, ...)` (arm64) compare the *address* of a symbol defined in a section,
+not its offset in it; inside an output section numbers are numbers, and `.` is the
+offset from the section's start (`LD_FEATURE("SANE_EXPR")` makes numbers numbers
+everywhere). An ASSERT whose value depends on something the layout cannot know is
+not reported.
+
 ## Why is this bad?
 An `ASSERT` is the script's own statement of a limit — a boot sector under 510
 bytes, a Multiboot header in the first 8 KiB, `.bss` inside RAM. GNU ld stops with
@@ -28,7 +37,9 @@ Make the code fit (move it to a second stage), or change the limit if the
 assertion is wrong.
 
 ## References
-- GNU ld manual, "Other Linker Script Commands" (`ASSERT`).
+- GNU ld manual, "Other Linker Script Commands" (`ASSERT`), "Expression Section".
+- binutils `ld/ldexp.c`: `exp_fold_tree_1` (`etree_value`: `new_abs` outside output
+  sections), `fold_binary` (operands of two sections are made absolute first).
 - kernlint research, `anchors-ldscript.md` §2 M7 (byte budgets), M14 (ASSERT output).
 """
 

@@ -105,6 +105,7 @@ from kernlint.ldscript.evaluate import (
     evaluate,
     memory_regions,
     render,
+    sane_expr,
 )
 
 DEFAULT_REGION = "*default*"
@@ -317,7 +318,10 @@ class _Layouter:
         # ld prints addresses (%V) with 8 hex digits for ELF32 outputs, 16 for ELF64.
         self.digits = 8 if self.ei_class == 32 else 16
         self.page = options.max_page_size
-        self.regions: dict[str, Region] = memory_regions(self.top, Env(page_size=self.page))
+        self.sane_expr = sane_expr(self.top)
+        self.regions: dict[str, Region] = memory_regions(
+            self.top, Env(page_size=self.page, sane_expr=self.sane_expr)
+        )
         self.region_attrs: dict[str, tuple[int, int]] = {}
         self.aliases: dict[str, str] = {}
         self.phdrs_node: ast.Phdrs | None = None
@@ -1261,6 +1265,7 @@ class _State:
             headers_size=self.headers_size,
             complete=True,
             dataseg=self.lay.dataseg,
+            sane_expr=self.lay.sane_expr,
         )
 
     def value(self, expr: ast.Node, section: OS | None, dot: int | None, what: str):

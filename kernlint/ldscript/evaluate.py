@@ -18,7 +18,10 @@ Semantics followed: GNU ld 2.40 (``ld/ldexp.c``), as the ld manual describes the
   means ``ADDR(.data) + 0x10``.
 - §3.10.8 The Section of an Expression: every value is a plain *number*, an
   *absolute* address, or an address *relative* to an output section. Outside
-  output sections numbers are absolute addresses. Inside an output section,
+  output sections numbers are absolute addresses (``ldexp.c`` ``etree_value``:
+  ``new_abs``), so there ``sym == 0x1f1`` or ``sym & 0xfff`` read the address of a
+  section-relative ``sym``, not its offset (checked with ld 2.40; not with
+  ``LD_FEATURE("SANE_EXPR")``, ``Env.sane_expr``). Inside an output section,
   absolute symbols read as numbers; ``.``, ``ALIGN(x)`` and ``ORIGIN(r)`` are
   relative to the current section; ``ABSOLUTE(x)`` is absolute. Binary operators
   apply to the offsets of two values relative to the same section, or of one
@@ -141,7 +144,9 @@ class Env:
     ``loads`` and ``alignments`` of output sections (``SIZEOF``, ``LOADADDR``,
     ``ALIGNOF``), ``headers_size`` (``SIZEOF_HEADERS``), and ``complete``: the symbol
     table is the whole link's, so ``DEFINED`` of a name not in it is 0, ``ADDR`` of
-    the current section is its start, and ``SEGMENT_START`` is its default."""
+    the current section is its start, and ``SEGMENT_START`` is its default.
+    ``sane_expr``: the script says ``LD_FEATURE("SANE_EXPR")``, so numbers and absolute
+    symbols are numbers outside output sections too (ld manual "Expression Section")."""
 
     section: str | None = None
     dot: int | None = None
@@ -155,6 +160,7 @@ class Env:
     headers_size: int | None = None
     complete: bool = False
     dataseg: DataSegmentHook | None = None
+    sane_expr: bool = False
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -323,6 +329,12 @@ def _rel_from_abs(address: int, env: Env) -> Value | None:
 
 def _eval(expr: ast.Node, env: Env) -> Value | None:
     if isinstance(expr, ast.Number):
+        # ldexp.c exp_fold_tree_1, etree_value: outside output sections a number is an
+        # absolute address (new_abs), unless LD_FEATURE("SANE_EXPR"); ld manual
+        # "Expression Section": "Expressions appearing outside an output section
+        # definition treat all numbers as absolute addresses."
+        if env.section is None and not env.sane_expr:
+            return Value(expr.value & MASK, ABS)
         return Value(expr.value & MASK)
     if isinstance(expr, ast.Dot):
         if env.dot is None:
@@ -332,7 +344,7 @@ def _eval(expr: ast.Node, env: Env) -> Value | None:
         value = env.symbols.get(expr.name)
         if value is None:
             return None
-        if value.section is ABS and env.section is not None:
+        if value.section is ABS and (env.section is not None or env.sane_expr):
             return Value(value.value)  # "absolute symbols read as numbers" (§3.10.8)
         return value
     if isinstance(expr, ast.Unary):
@@ -534,6 +546,13 @@ def _absolute_dot(env: Env) -> int | None:
         return env.dot
     start = env.starts.get(env.section)
     return None if start is None else (start + env.dot) & MASK
+
+
+def sane_expr(statements: Iterable[ast.Node]) -> bool:
+    """True when the top-level ``statements`` say ``LD_FEATURE("SANE_EXPR")``: numbers
+    and absolute symbols are then numbers outside output sections too (ld manual
+    "Miscellaneous Commands", ``LD_FEATURE``; ``ldexp.c`` ``config.sane_expr``)."""
+    return any(isinstance(s, ast.LdFeature) and s.feature == "SANE_EXPR" for s in statements)
 
 
 def memory_regions(statements: Iterable[ast.Node], env: Env | None = None) -> dict[str, Region]:
@@ -856,7 +875,8 @@ class _Tracer:
         self.top = top
         self.has_memory = any(isinstance(s, ast.Memory) for s in top)
         self.has_insert = any(isinstance(s, ast.Insert) for s in top)
-        self.regions = memory_regions(top, Env(page_size=page_size))
+        self.sane_expr = sane_expr(top)
+        self.regions = memory_regions(top, Env(page_size=page_size, sane_expr=self.sane_expr))
         self.symbols: dict[str, Value | None] = {}
         self.address_symbols: set[str] = set()
         self.starts: dict[str, int] = {}
@@ -878,6 +898,7 @@ class _Tracer:
             symbols=self.symbols,
             regions=self.regions,
             page_size=self.page_size,
+            sane_expr=self.sane_expr,
         )
 
     def top_env(self) -> Env:

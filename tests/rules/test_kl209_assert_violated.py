@@ -66,3 +66,52 @@ def test_sample():
     assert len(bad) == 1 and bad[0].location.line == 5
     good = run([str(sample("kl209", "good-boot-fits.ld"))], select_rules(["KL209"])).findings
     assert good == []
+
+
+# Outside output sections GNU ld reads a number as an absolute address (ld manual
+# "Expression Section"; ldexp.c etree_value: new_abs), so a symbol relative to an
+# output section is compared by its address, not by its offset in the section: the
+# shape of Linux's x86 setup.ld (`. = ASSERT(hdr == 0x1f1, ...)`) and arm64's
+# `ASSERT(_text == KIMAGE_VADDR, "HEAD is misaligned")`.
+ABSOLUTE_CODE = """\
+.section .header,"a",@progbits
+.byte 0
+.globl hdr
+hdr: .byte 0x55
+.section .head.text,"ax",@progbits
+.globl _start
+_start: nop
+"""
+ABSOLUTE_SCRIPT = """ENTRY(_start)
+SECTIONS {{
+  . = {base:#x};
+  .header : {{ *(.header) }}
+  . = ASSERT(hdr == 0x1f1, "The setup header has the wrong offset!");
+  . = 0xffff800008000000;
+  .head.text : {{ _text = .; *(.head.text) }}
+  ASSERT(_text == 0xffff800008000000, "HEAD is misaligned")
+  ASSERT((hdr & 0xfff) == 0x1f1, "masked")
+}}
+"""
+
+
+@pytest.mark.parametrize("base, fails", [(0x1F0, False), (0x1F1, True)])
+def test_numbers_outside_sections_are_absolute(tmp_path, base, fails):
+    from kernlint.config import Config
+    from kernlint.engine import run, select_rules
+
+    (tmp_path / "k.s").write_text(ABSOLUTE_CODE)
+    (tmp_path / "link.ld").write_text(ABSOLUTE_SCRIPT.format(base=base))
+    subprocess.run(["as", "-o", "k.o", "k.s"], cwd=tmp_path, check=True)
+    ld = subprocess.run(
+        ["ld", "-z", "noexecstack", "-T", "link.ld", "-o", "k.elf", "k.o"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    expected = {"The setup header has the wrong offset!", "masked"} if fails else set()
+    assert {m for m in expected | {"HEAD is misaligned"} if f"ld: {m}" in ld.stderr} == expected
+    assert (ld.returncode != 0) == fails, ld.stderr
+    config = Config(objects=(str(tmp_path / "k.o"),))
+    found = run([str(tmp_path / "link.ld")], select_rules(["KL209"]), config).findings
+    assert {f.message.split('"')[1] for f in found} == expected
