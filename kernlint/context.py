@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from kernlint.boot.headers import BootHeaders
     from kernlint.bootsector import BootSector
+    from kernlint.buildfacts import BuildFacts
     from kernlint.elf.model import Image
     from kernlint.layout.model import Layout
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
@@ -117,6 +118,15 @@ class Context:
 
         assert self.script is not None
         return trace(self.script, page_size=self.config.page_size)
+
+    @cached_property
+    def build_facts(self) -> BuildFacts:
+        """What the build files around ``path`` say about compiling and linking it
+        (`--gc-sections`, `-ffunction-sections`, a Cargo project; see
+        :mod:`kernlint.buildfacts`), read once on first use."""
+        from kernlint.buildfacts import build_facts
+
+        return build_facts(self.path)
 
     @cached_property
     def has_objects(self) -> bool:

@@ -45,7 +45,12 @@ names by default) survives; one emitted as `@progbits` is removed like the other
 and `KEEP()` makes the script independent of how the note was emitted.
 
 A build without `--gc-sections` works either way, which is why the missing `KEEP()`
-goes unnoticed until someone turns garbage collection on.
+goes unnoticed until someone turns garbage collection on. So the pattern finding is a
+warning only where the link is known to collect garbage: `gc-sections = true` in the
+configuration, a build file beside or above the script that names `--gc-sections`
+(Make, CMake, Meson, Cargo, ...: `kernlint.buildfacts`), or a Cargo project (rustc
+always links executables with `--gc-sections`). Elsewhere it is `info`, and says
+what the verdict depends on.
 
 ## Example
 ```ld
@@ -79,6 +84,7 @@ goes unnoticed until someone turns garbage collection on.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -251,7 +257,33 @@ def check(ctx: Context) -> Iterator[Finding]:
                 message = (
                     f"`{written}` in output section `{sec.name}`{note} is not inside KEEP(): {why}"
                 )
-                yield Finding(message, location, fix=_keep_fix(ctx, desc, pat, written))
+                severity, context = _gc_context(ctx)
+                yield Finding(
+                    message + context,
+                    location,
+                    fix=_keep_fix(ctx, desc, pat, written),
+                    severity=severity,
+                )
+
+
+def _gc_context(ctx: Context) -> tuple[str | None, str]:
+    """(severity, message tail) of a pattern finding: the rule's own severity when the
+    link is known to use `--gc-sections` (configured, or named by the build files
+    around the script, or a Cargo project: rustc always passes it), else ``info``
+    with what the verdict depends on (:mod:`kernlint.buildfacts`)."""
+    facts = ctx.build_facts
+    if ctx.config.gc_sections_for(ctx.path) or facts.gc_sections:
+        return None, ""
+    if facts.known:
+        names = ", ".join(os.path.relpath(f) for f in facts.files[:3])
+        return "info", (
+            f"; the build files here ({names}) do not link with `--gc-sections`, so"
+            " nothing is lost today: KEEP() keeps the header once they do"
+        )
+    return "info", (
+        "; no build file beside or above the script says whether the link uses"
+        " `--gc-sections` (set `gc-sections = true` in the configuration if it does)"
+    )
 
 
 SHT_NOBITS = 8

@@ -176,3 +176,35 @@ def test_gnu_ld_drops_the_header(tmp_path):
         said, image = _gc_link(tmp_path, name)
         assert ".multiboot_header" not in said
         assert image.find(MB2_MAGIC) == 0x1000
+
+
+HEADER_OUTSIDE_KEEP = "SECTIONS {\n  .text : { *(.multiboot_header) *(.text .text.*) }\n}\n"
+
+
+def test_warning_only_when_the_build_collects_garbage(tmp_path):
+    """The pattern finding is a warning when the build files link with `--gc-sections`
+    (or the project is a Cargo one), and info otherwise: without garbage collection the
+    header is kept either way (samples/kl202-boot-header-not-kept/Makefile shows ld
+    dropping it only under `--gc-sections`)."""
+    (f,) = lint(tmp_path, HEADER_OUTSIDE_KEEP)
+    assert f.severity == "info" and "no build file" in f.message
+    (tmp_path / "Makefile").write_text("LDFLAGS = -T kernel.ld\n")
+    from kernlint.buildfacts import _facts_of_folder
+
+    _facts_of_folder.cache_clear()
+    (f,) = lint(tmp_path, HEADER_OUTSIDE_KEEP)
+    assert f.severity == "info" and "do not link with `--gc-sections`" in f.message
+    (tmp_path / "Makefile").write_text("LDFLAGS = -T kernel.ld --gc-sections\n")
+    _facts_of_folder.cache_clear()
+    (f,) = lint(tmp_path, HEADER_OUTSIDE_KEEP)
+    assert f.severity == "warning" and "nothing is lost" not in f.message
+    (tmp_path / "Makefile").unlink()
+    (tmp_path / "Cargo.toml").write_text("[package]\nname = 'k'\n")
+    _facts_of_folder.cache_clear()
+    (f,) = lint(tmp_path, HEADER_OUTSIDE_KEEP)
+    assert f.severity == "warning"
+
+
+def test_the_sample_build_uses_gc_sections():
+    (f,) = findings_of(sample("kl202", "bad-multiboot2.ld"), RULE)
+    assert f.severity == "warning"
