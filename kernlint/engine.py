@@ -341,22 +341,12 @@ def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
 def _apply_suppressions(
     found: list[Finding], ctx: Context, text: str
 ) -> tuple[list[Finding], Context]:
-    """Drop findings an inline ``kernlint: ignore[...]`` covers; note the suppressions
-    that covered nothing in the context (for KL003)."""
-    from kernlint.suppress import collect
+    """Drop findings a ``kernlint: ignore[...]`` or ``kernlint: ignore-file[...]``
+    comment covers (:mod:`kernlint.suppress`); note the suppressions that covered
+    nothing in the context (for KL003)."""
+    from kernlint.suppress import apply, collect
 
-    marks = collect(text)
-    used: set[int] = set()
-    kept = []
-    for f in found:
-        hit = next(
-            (i for i, m in enumerate(marks) if m.covers(f.rule, f.name, f.location.line)), None
-        )
-        if hit is None:
-            kept.append(f)
-        else:
-            used.add(hit)
-    unused = tuple(m for i, m in enumerate(marks) if i not in used)
+    kept, unused = apply(found, collect(text))
     return kept, replace(ctx, unused_suppressions=unused)
 
 
