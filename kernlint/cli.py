@@ -80,7 +80,8 @@ def cli() -> None:
 @click.option(
     "--write-baseline",
     type=click.Path(dir_okay=False),
-    help="Record the current findings in this file and exit 0.",
+    help="Record the current findings in this file and exit 0 (2 when an input is"
+    " unreadable: KL001 is never recorded).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Findings only: no fix hints, no summary.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule instead of listing.")
@@ -185,10 +186,20 @@ def check(
     if write_baseline:
         from kernlint.baseline import write_baseline as write
 
-        write([f for f in result.findings if f.rule != "KL001"], write_baseline)
-        click.echo(
-            f"kernlint: wrote {len(result.findings)} finding(s) to {write_baseline}", err=True
-        )
+        # A baseline never records an unreadable input (KL001): it must fail every run.
+        recorded = [f for f in result.findings if f.rule != "KL001"]
+        unreadable = [f for f in result.findings if f.rule == "KL001"]
+        write(recorded, write_baseline)
+        click.echo(f"kernlint: wrote {len(recorded)} finding(s) to {write_baseline}", err=True)
+        if unreadable:
+            inputs = len({f.path for f in unreadable})
+            click.echo(
+                f"kernlint: error: left out {inputs} unreadable input(s), which a baseline"
+                " never records (KL001):",
+                err=True,
+            )
+            for f in unreadable:
+                click.echo(f"    {f.path}: {f.message}", err=True)
         sys.exit(EXIT_ERROR if result.input_errors else EXIT_OK)
     if baseline:
         from kernlint.baseline import new_findings, read_baseline

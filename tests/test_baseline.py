@@ -46,3 +46,26 @@ def test_bad_baseline_is_exit_2(tmp_path):
     bad.write_text("[]")
     run = kernlint("check", "--baseline", str(bad), str(sample("kl101", "bad-bootcode.elf")))
     assert run.code == 2 and "not a kernlint baseline" in run.stderr
+
+
+def test_write_baseline_counts_what_it_wrote_and_names_unreadable_inputs(tmp_path):
+    """KL001 is never recorded (an unreadable input must fail every run), so the count
+    printed is what the file holds, and the unreadable inputs are named apart."""
+    shutil.copy(sample("kl105", "bad-phdrs-rwx.elf"), tmp_path / "k.elf")
+    (tmp_path / "junk.elf").write_bytes(b"MZ" + bytes(100))
+    base = tmp_path / "baseline.json"
+    run = kernlint(
+        "check", "--write-baseline", str(base), "k.elf", "junk.elf", "gone.elf", cwd=tmp_path
+    )
+    assert run.code == 2
+    doc = json.loads(base.read_text())
+    assert [e["rule"] for e in doc["findings"]] == ["KL105"]
+    written = sum(e["count"] for e in doc["findings"])
+    lines = run.stderr.splitlines()
+    assert lines[0] == f"kernlint: wrote {written} finding(s) to {base}"
+    assert lines[1] == (
+        "kernlint: error: left out 2 unreadable input(s), which a baseline never records (KL001):"
+    )
+    assert sorted(ln.split(":")[0].strip() for ln in lines[2:]) == ["gone.elf", "junk.elf"]
+    clean = kernlint("check", "--write-baseline", str(base), "k.elf", cwd=tmp_path)
+    assert clean.code == 0 and clean.stderr == f"kernlint: wrote 1 finding(s) to {base}\n"
