@@ -1,6 +1,12 @@
 """Boot sectors inside ELF files: an image whose lowest allocated section is linked
-at 0x7C00 (or at 0 with a 0x07C0 segment set-up in its first bytes) is a boot sector
-with its sections, as ``objcopy -O binary`` would lay them out.
+at 0x7C00 (or at 0 with a 0x07C0 segment set-up in the first bytes of its code) is a
+boot sector with its sections, as ``objcopy -O binary`` would lay them out. Linked
+elsewhere, an image is a (wrongly linked) boot sector only on real evidence: ``55 AA``
+at offset 510 of its first loaded bytes, and besides that the whole image being one
+sector, a signature section of its own at offset 510, a partition table, or a BPB
+jump. A section name alone proves nothing: Linux's ``realmode.elf`` has a
+``.signature`` holding a 4-byte integrity marker, and its ``setup.elf`` carries
+``boot_flag`` 0xAA55 at 0x1fe of a setup header that runs on past the sector.
 
 The layout of an ELF boot sector comes from configuration, else from its names — an
 output section or symbol called like a partition table (``.partition_table``,
@@ -93,12 +99,13 @@ def elf_boot_sector(
 ) -> BootSector | None:
     """The boot sector an ET_EXEC/ET_DYN ``image`` is, or None when it is not one.
 
-    It is one when its lowest allocated section is linked at 0x7C00, or at 0 with a
-    0x07C0 segment set-up, or when ``forced`` (its configuration target names a
-    layout), or when it looks like a sector linked elsewhere (a partition-table or
-    signature section, or 512 bytes ending in ``55 AA``); ``origin_ok`` tells the first
-    two cases from the others (KL303). ``configured`` is the layout to use, if any: a
-    top-level ``boot-sector-layout`` alone does not make every ELF a boot sector."""
+    It is one when its lowest allocated section is linked at 0x7C00; or at 0 when
+    that section is code (``SHF_EXECINSTR``) that sets up segment 0x07C0 in its first
+    64 bytes; or when ``forced`` (its configuration target names a layout); or when
+    it is a sector linked elsewhere by the evidence of :func:`sector_evidence`.
+    ``origin_ok`` tells the first two cases from the others (KL303). ``configured`` is
+    the layout to use, if any: a top-level ``boot-sector-layout`` alone does not make
+    every ELF a boot sector."""
     if image.e_type not in (ET_EXEC, ET_DYN):
         return None
     sections = sector_sections(image)
@@ -109,12 +116,14 @@ def elf_boot_sector(
     if base == LOAD_ADDRESS:
         origin_ok, origin_from = True, f"lowest section {first.name} is linked at {base:#x}"
     else:
-        head = image.reader.read_bytes(first.sh_offset, min(first.sh_size, SETUP_WINDOW))
-        setup = segment_setup(head) if base == 0 else None
+        setup = None
+        if base == 0 and first.is_exec:
+            head = image.reader.read_bytes(first.sh_offset, min(first.sh_size, SETUP_WINDOW))
+            setup = segment_setup(head)
         if setup:
             origin_ok = True
             origin_from = f"lowest section {first.name} is linked at 0 and sets up 0x07c0 ({setup})"
-        elif forced or _looks_like_sector(image, sections, base):
+        elif forced or sector_evidence(image, sections, base) is not None:
             origin_ok = False
             origin_from = f"lowest section {first.name} is linked at {base:#x}"
         else:
@@ -133,12 +142,32 @@ def elf_boot_sector(
     )
 
 
-def _looks_like_sector(image: Image, sections: list[Section], base: int) -> bool:
-    if any(is_reserved_name(s.name) for s in sections):
-        return True
-    if max(s.end for s in sections) - base != SECTOR_SIZE:
-        return False
-    return _flatten(image, sections, base)[SIGNATURE_OFFSET:] == SIGNATURE
+def sector_evidence(image: Image, sections: list[Section], base: int) -> str | None:
+    """Why an image whose lowest section is linked at ``base`` (not 0x7C00) is a boot
+    sector all the same, or None. The bytes at ``base`` + 510 must be ``55 AA`` (what
+    the BIOS checks), and besides that one of: the sections end within 512 bytes of
+    ``base`` (the image is one sector); those two bytes are a section of their own,
+    named like a signature (``.signature 0x1fe : { SHORT(0xaa55) }``); a section or
+    symbol is named like a partition table; the sector starts with a jump over a
+    plausible BPB. Names without the bytes (Linux's ``realmode.elf`` ``.signature``,
+    a 4-byte marker at its end) and the bytes without the rest (``setup.elf``'s
+    ``boot_flag`` inside a setup header that goes on past 512) are not enough."""
+    data = _flatten(image, sections, base)
+    if data[SIGNATURE_OFFSET:] != SIGNATURE:
+        return None
+    if max(s.end for s in sections) - base <= SECTOR_SIZE:
+        return "its sections end within 512 bytes, with 55 AA at offset 510"
+    at_510 = [s for s in sections if s.sh_addr - base == SIGNATURE_OFFSET]
+    if any(SIGNATURE_NAME.match(s.name) for s in at_510):
+        return f"section {at_510[0].name} puts 55 AA at offset 510"
+    for s in sections:
+        if PARTITION_NAME.match(s.name):
+            return f"55 AA at offset 510 and a partition-table section {s.name}"
+    if named_symbols(image, PARTITION_NAME):
+        return "55 AA at offset 510 and a partition-table symbol"
+    if vbr_layout(data) is not None:
+        return "55 AA at offset 510 and a jump over a BPB at offset 0"
+    return None
 
 
 def named_symbols(image: Image, pattern: re.Pattern[str]) -> list[Symbol]:
