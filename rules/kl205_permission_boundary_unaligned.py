@@ -19,8 +19,26 @@ nothing between them provably starts a new page. These count as a page boundary
   then a page multiple); `ALIGN(., 4K)` there aligns the offset from the section's
   start, so it counts only when that start is known to be page-aligned.
 
+The rule is in the opt-in `pedantic` group (`--select KL205` or `--select
+pedantic`): per-page permissions matter only to a kernel or loader that maps the image
+with them (Limine, a kernel that builds its own page tables from its sections), not to
+firmware, microcontrollers or boot stages that run before paging.
+
 Sections that are not allocated (`/DISCARD/`, `(INFO)`, `(COPY)`, `.comment`,
-`.debug*`) are skipped; `(NOLOAD)` sections are allocated and count. The rule stays
+`.debug*`) are skipped; `(NOLOAD)` sections are allocated and count. Sections that
+are empty in the link that succeeds separate nothing and are skipped too: one the
+script asserts empty (`.plt : { *(.plt) }` with `ASSERT(SIZEOF(.plt) == 0, ...)`),
+and one that holds only input sections the linker creates for dynamic linking
+(`.rela.dyn : { *(.rela*) }`, `.got.plt`, `.dynsym`, with no symbol assigned inside):
+GNU ld removes such an output section when it is empty, as in a static kernel link.
+Sections assigned to one `PHDRS` segment (`.text :text`, `.rodata :text`; a section
+without `:phdr` takes the previous one's) share that segment's flags by construction
+and are not compared. PowerPC EABI's `.sdata2`/`.sbss2` are read-only small data.
+A script that describes a memory map without paging is not judged at all: a `MEMORY`
+region of non-volatile memory code runs from in place (named like `FLASH`, `ROM`,
+`XIP`, or with attributes such as `(rx)` that take no writable sections), every
+region at most 16 MiB (a microcontroller's SRAM, TCM), or `> REGION` placements
+whose regions another file declares (cortex-m-rt's `memory.x`). The rule stays
 silent where it cannot know: a section whose class is unknown (`*(.boot)`, a bare
 file name), an address expression it cannot evaluate, a jump to an unaligned
 constant address, an `OVERLAY`, sections with `ONLY_IF_RO`/`ONLY_IF_RW`, sections in
@@ -79,6 +97,7 @@ For sections placed in a `MEMORY` region, align the section itself:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -96,10 +115,24 @@ if TYPE_CHECKING:
 #: setup at 0) runs without paging: no page permissions to mix.
 REAL_MODE_LIMIT = 0x100000
 
+#: A MEMORY region at most this long is SRAM/TCM-sized: a microcontroller's memory map.
+MCU_REGION_LIMIT = 16 << 20
+#: Region names of non-volatile memory code runs from in place (no paging).
+_ROM_NAMES = re.compile(r"(?i).*(flash|rom|nvm|eeprom|otp|xip|spifi|qspi|ospi).*")
+#: Input sections only the linker creates, for dynamic linking or PIE (ld removes an
+#: output section holding only these when they are empty: a static kernel link).
+_LINKER_CREATED = re.compile(
+    r"^\.(rela?(\.dyn|\.plt|\.iplt|\.got|\.bss|\.data.*|\.text.*|\.rodata.*|\.ifunc)?|got|got\.plt"
+    r"|igot(\.plt)?|plt|iplt|plt\.got|plt\.sec|dynamic|dynsym|dynstr|dynbss|hash|gnu\.hash"
+    r"|interp|gnu\.version(_[rd])?|rela?\*|rela?\.\*)$"
+)
+
 ID = "KL205"
 NAME = "permission-boundary-unaligned"
 SEVERITY = "warning"
 APPLIES_TO = frozenset({SCRIPT})
+#: Opt-in: only kernels that map their own image with per-page permissions care.
+GROUP = "pedantic"
 
 
 def _page_multiple(value: int | None, page: int) -> bool:
@@ -226,22 +259,113 @@ def _letters(perms: frozenset[str]) -> str:
     return ("R" + ("W" if "w" in perms else " ") + ("E" if "x" in perms else "")).strip()
 
 
+def memory_map_only(loaded) -> str | None:
+    """Why ``loaded`` describes a memory map without page permissions (a
+    microcontroller's flash and RAM, a firmware's SRAM), or None: a ``MEMORY`` region
+    of non-volatile memory code runs from in place (named ``FLASH``, ``ROM``, ``XIP``...,
+    or with attributes that take no writable sections, ``(rx)``), every region at most
+    16 MiB long (SRAM, TCM), or sections placed ``> REGION`` in regions the script does
+    not declare (they come from another file, as cortex-m-rt's ``memory.x``). ld manual
+    "MEMORY Command": attributes say which input sections a region takes."""
+    from kernlint.ldscript import ast
+    from kernlint.ldscript.evaluate import constant
+
+    regions = [n for n in loaded.walk() if isinstance(n, ast.MemoryRegion)]
+    if not regions:
+        for node in loaded.walk():
+            if isinstance(node, ast.OutputSection | ast.Overlay) and node.region is not None:
+                return f"it places sections in MEMORY region `{node.region}` declared elsewhere"
+        return None
+    for region in regions:
+        attrs = (region.attributes or "").split("!")[0].lower()
+        if _ROM_NAMES.fullmatch(region.name) or (
+            region.attributes is not None and "w" not in attrs and ("x" in attrs or "r" in attrs)
+        ):
+            return f"MEMORY region `{region.name}` is non-volatile memory code runs from"
+    lengths = [constant(r.length) for r in regions]
+    if all(n is not None and n <= MCU_REGION_LIMIT for n in lengths):
+        return "every MEMORY region is at most 16 MiB (a microcontroller's SRAM)"
+    return None
+
+
+def asserted_empty(loaded) -> set[str]:
+    """Output sections the script asserts empty: ``ASSERT(SIZEOF(.plt) == 0, ...)``,
+    ``ASSERT(!SIZEOF(.x), ...)`` (statement or ``. = ASSERT(...)`` form): if the link
+    succeeds they hold nothing, and GNU ld removes empty output sections."""
+    from kernlint.ldscript import ast
+
+    names: set[str] = set()
+    for node in loaded.walk():
+        if isinstance(node, ast.Assert):
+            condition = node.condition
+        elif isinstance(node, ast.Call) and node.function == "ASSERT" and node.args:
+            condition = node.args[0]
+        else:
+            continue
+        name = _sizeof_zero(condition)
+        if name is not None:
+            names.add(name)
+    return names
+
+
+def _sizeof_zero(expr) -> str | None:
+    from kernlint.ldscript import ast
+
+    def sizeof(e) -> str | None:
+        if isinstance(e, ast.Call) and e.function == "SIZEOF" and len(e.args) == 1:
+            arg = e.args[0]
+            return getattr(arg, "value", None) or getattr(arg, "name", None)
+        return None
+
+    if isinstance(expr, ast.Unary) and expr.op == "!":
+        return sizeof(expr.operand)
+    if isinstance(expr, ast.Binary) and expr.op in ("==", "<="):
+        for a, b in ((expr.left, expr.right), (expr.right, expr.left)):
+            if isinstance(b, ast.Number) and b.value == 0 and sizeof(a) is not None:
+                return sizeof(a)
+    return None
+
+
+def _linker_created_only(statements) -> bool:
+    """True for an output section that holds only input sections the linker creates for
+    dynamic linking (``.rela.dyn : { *(.rela*) }``, ``.got.plt``, ``.dynsym``...), no
+    data and no symbol assignment: empty in a static link, and then removed by GNU ld
+    (ld manual "Output Section Discarding": an empty output section without symbol
+    assignments is removed and its address assignments ignored)."""
+    from kernlint.ldscript import ast
+
+    inputs = 0
+    for statement in statements:
+        if isinstance(statement, ast.InputSectionDescription):
+            inputs += 1
+            if statement.flags or statement.whole_file or not statement.sections:
+                return False
+            if not all(_LINKER_CREATED.match(p.pattern) for p in statement.sections):
+                return False
+        elif isinstance(statement, ast.Assignment | ast.Data | ast.Constructors):
+            return False
+    return inputs > 0
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per class change with no page boundary, at the second section."""
     from kernlint.ldscript import ast
     from kernlint.ldscript.evaluate import Env, is_allocated, section_permissions
 
     loaded = ctx.script
-    if loaded is None:
+    if loaded is None or memory_map_only(loaded) is not None:
         return
     page = ctx.config.page_size
     top = list(loaded.statements())
     has_memory = any(isinstance(s, ast.Memory) for s in top)
+    has_phdrs = any(isinstance(s, ast.Phdrs) for s in top)
+    empty = asserted_empty(loaded)
     result = ctx.script_trace
     env = Env(symbols=result.symbols, regions=result.regions, page_size=page)
-    previous: tuple[ast.OutputSection, list, frozenset[str] | None] | None = None
+    previous: tuple[ast.OutputSection, list, frozenset[str] | None, tuple] | None = None
     between: list[ast.Assignment] = []
     anchor: int | None = None  # the start of the last section placed at a known address
+    segments: tuple[str, ...] = ()  # ld: a section without `:phdr` takes the previous one's
     for sections in top:
         if not isinstance(sections, ast.Sections):
             continue
@@ -257,6 +381,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             if is_allocated(node) is False:
                 continue
             statements = list(loaded.statements(node.statements))
+            if node.name in empty or _linker_created_only(statements):
+                continue  # empty when the link succeeds: removed, separates nothing
+            if node.phdrs:
+                segments = node.phdrs
             if node.constraint is not None:
                 previous, between = None, []
                 continue
@@ -266,8 +394,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             if placement is not None and placement.anchored and placement.start is not None:
                 anchor = placement.start.low
             if previous is not None and perms is not None and previous[2] is not None:
-                first, first_statements, first_perms = previous
-                if perms != first_perms and not real_mode:
+                first, first_statements, first_perms, first_segments = previous
+                one_segment = has_phdrs and segments and segments == first_segments
+                if perms != first_perms and not real_mode and not one_segment:
                     verdict = _separated(
                         first,
                         first_statements,
@@ -280,7 +409,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     )
                     if verdict is False:
                         yield _finding(loaded, first, first_perms, node, perms, page)
-            previous, between = (node, statements, perms), []
+            previous, between = (node, statements, perms, segments), []
 
 
 def _finding(loaded, first, first_perms, second, perms, page) -> Finding:

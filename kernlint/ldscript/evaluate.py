@@ -591,7 +591,9 @@ _EXEC_NAMES = re.compile(
 _READ_ONLY_NAMES = re.compile(
     r"^(\.rodata.*|\.rodata1|\.rdata.*|\.srodata.*|\.lrodata.*|\.eh_frame(_hdr)?|\.sframe"
     r"|\.gcc_except_table.*|\.note(\..*)?|\.interp|\.hash|\.gnu\.hash|\.dynsym|\.dynstr"
-    r"|\.gnu\.version.*|\.rela?(\..*)?|\.gnu\.linkonce\.r\..*|.+\.rodata)$"
+    r"|\.gnu\.version.*|\.rela?(\..*)?|\.gnu\.linkonce\.r\..*|.+\.rodata"
+    # PowerPC EABI small read-only data (r2-based SDA2): ``.sdata2``, ``.sbss2``.
+    r"|\.sdata2(\..*)?|\.sbss2(\..*)?|\.PPC\.EMB\.sdata2|\.PPC\.EMB\.sbss2)$"
 )
 _WRITABLE_NAMES = re.compile(
     r"^(\.data.*|\.data1|\.bss.*|\.sdata.*|\.sbss.*|\.ldata.*|\.lbss.*|\.tdata.*|\.tbss.*"
@@ -607,7 +609,9 @@ NON_ALLOC_TYPES = frozenset({"INFO", "COPY", "DSECT", "OVERLAY"})
 def name_permissions(name: str) -> frozenset[str] | None:
     """The permissions sections named ``name`` get from their conventional flags:
     :data:`EXEC` (``.text*``, ``.init``, ``*.text``, ``.plt``...), :data:`READ_ONLY`
-    (``.rodata*``, ``.eh_frame``, alloc notes...), :data:`WRITABLE` (``.data*``,
+    (``.rodata*``, ``.eh_frame``, alloc notes, PowerPC EABI's ``.sdata2``/``.sbss2``
+    small read-only data — "PowerPC Embedded ABI", 1995, §Small data areas),
+    :data:`WRITABLE` (``.data*``,
     ``.bss*``, ``.got``, ``.init_array``, ``COMMON``...); ``None`` for a name with no
     convention (``.boot``, ``.multiboot``) or one never allocated (``.comment``,
     ``.debug*``, ``.note.GNU-stack``)."""

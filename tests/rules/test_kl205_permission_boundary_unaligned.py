@@ -173,9 +173,12 @@ def test_noload_counts(tmp_path):
 
 
 def test_regions(tmp_path):
-    memory = "MEMORY {\n  rom : ORIGIN = 1M, LENGTH = 64K\n  ram : ORIGIN = 2M, LENGTH = 64K\n}\n"
+    memory = (
+        "MEMORY {\n  low : ORIGIN = 1M, LENGTH = 256M\n"
+        "  ram : ORIGIN = 0x40000000, LENGTH = 256M\n}\n"
+    )
     # Different regions: not adjacent as far as the script says.
-    text = memory + "SECTIONS {\n  .text : { *(.text) } > rom\n  .data : { *(.data) } > ram\n}\n"
+    text = memory + "SECTIONS {\n  .text : { *(.text) } > low\n  .data : { *(.data) } > ram\n}\n"
     assert lint(tmp_path, text) == []
     # Same region: only an alignment on the sections counts.
     same = (
@@ -287,3 +290,135 @@ def test_gnu_ld_agrees(tmp_path):
         for vaddr, memsz, flags in _load_segments(tmp_path / "g.elf"):
             for page in range(vaddr // 0x1000, (vaddr + max(memsz, 1) - 1) // 0x1000 + 1):
                 assert pages.setdefault(page, flags) == flags, (name, hex(page * 0x1000))
+
+
+# --------------------------------------------------------------- issue 12: exactness
+
+NEEDS_LD = pytest.mark.skipif(
+    not (shutil.which("as") and shutil.which("ld") and shutil.which("readelf")),
+    reason="needs GNU as/ld and readelf",
+)
+
+
+def _sections(path) -> list[tuple[str, str]]:
+    """(name, flags) of the allocated sections of ``path`` (readelf -SW)."""
+    text = subprocess.run(
+        ["readelf", "-SW", path], capture_output=True, text=True, check=True
+    ).stdout
+    out = []
+    for line in text.splitlines():
+        line = line.split("]", 1)[-1].split()
+        if len(line) >= 7 and line[0].startswith(".") and "A" in line[6]:
+            out.append((line[0], line[6]))
+    return out
+
+
+def test_pedantic_group():
+    from kernlint.rules import kl205_permission_boundary_unaligned as rule
+
+    assert rule.GROUP == "pedantic"
+
+
+@NEEDS_LD
+def test_sections_of_one_phdrs_segment_share_its_flags(tmp_path):
+    """`.text :text` and `.rodata :text` are one R E segment by construction: the
+    permissions do not change at the boundary, whatever the page."""
+    text = (
+        "ENTRY(_start)\nPHDRS {\n  text PT_LOAD FLAGS(5);\n  data PT_LOAD FLAGS(6);\n}\n"
+        "SECTIONS {\n  . = 0x100000;\n  .text : { *(.text) } :text\n"
+        "  .rodata : { *(.rodata) } :text\n  .data : { *(.data) } :data\n"
+        "  .bss : { *(.bss) }\n  /DISCARD/ : { *(.note.GNU-stack) }\n}\n"
+    )
+    (tmp_path / "one.ld").write_text(text)
+    _link(tmp_path, tmp_path / "one.ld", tmp_path / "one.elf")
+    assert [s[2] for s in _load_segments(tmp_path / "one.elf")] == ["R E", "RW"]
+    # Only `.data`, the first section of another segment, starts in a shared page.
+    assert where(lint(tmp_path, text)) == [(10, 3)]
+    # `.bss` inherits `:data` from `.data` (ld manual "Output Section Phdr").
+    same = text.replace(".data : { *(.data) } :data", ".data : { *(.data) } :text")
+    assert lint(tmp_path, same.replace("  .bss : { *(.bss) }\n", "")) == []
+
+
+@NEEDS_LD
+def test_asserted_empty_and_linker_created_sections_separate_nothing(tmp_path):
+    """A `.plt` the script ASSERTs empty, and `.rela.dyn`/`.got.plt` of a static link,
+    are removed by GNU ld: the page boundaries around them are what counts."""
+    text = (
+        "ENTRY(_start)\nSECTIONS {\n  . = 0x100000;\n  .text : { *(.text) }\n"
+        "  . = ALIGN(4K);\n  .plt : { *(.plt) }\n"
+        '  ASSERT(SIZEOF(.plt) == 0, "unexpected PLT")\n'
+        "  .rodata : { *(.rodata) }\n"
+        "  .rela.dyn : { *(.rela .rela*) }\n  .got.plt : { *(.got.plt) }\n"
+        "  . = ALIGN(4K);\n  .data : { *(.data) }\n  .bss : { *(.bss) }\n"
+        "  /DISCARD/ : { *(.note.GNU-stack) }\n}\n"
+    )
+    (tmp_path / "e.ld").write_text(text)
+    _link(tmp_path, tmp_path / "e.ld", tmp_path / "e.elf")
+    names = [n for n, _ in _sections(tmp_path / "e.elf")]
+    assert names == [".text", ".rodata", ".data", ".bss"]  # .plt, .rela.dyn, .got.plt gone
+    assert lint(tmp_path, text) == []
+    # `.plt` is linker-created (empty in a static link) even without the ASSERT; a
+    # section of the objects' is empty only when the script says so.
+    init = text.replace(".plt : { *(.plt) }", ".init : { *(.init) }")
+    init = init.replace("SIZEOF(.plt)", "SIZEOF(.init)")
+    assert lint(tmp_path, init) == []
+    unasserted = init.replace('  ASSERT(SIZEOF(.init) == 0, "unexpected PLT")\n', "")
+    assert where(lint(tmp_path, unasserted)) == [(7, 3)]
+
+
+@NEEDS_LD
+def test_sdata2_is_read_only(tmp_path):
+    """PowerPC EABI's `.sdata2`/`.sbss2` are small *read-only* data: next to
+    `.rodata` they change nothing (GNU as gives `.sdata2` no SHF_WRITE: flags `A`)."""
+    (tmp_path / "s.s").write_text(
+        '.section .text,"ax"\n.globl _start\n_start: ret\n'
+        '.section .sdata2,"a"\n.long 1\n.section .rodata,"a"\n.long 2\n'
+    )
+    subprocess.run(["as", "--64", "-o", tmp_path / "s.o", tmp_path / "s.s"], check=True)
+    text = (
+        "SECTIONS {\n  . = 0x100000;\n  .text : { *(.text) }\n  . = ALIGN(4K);\n"
+        "  .sdata2 : { *(.sdata2) }\n  .rodata : { *(.rodata) }\n"
+        "  .sbss2 : { *(.sbss2) }\n}\n"
+    )
+    (tmp_path / "s.ld").write_text(text)
+    subprocess.run(
+        [
+            "ld",
+            "-nostdlib",
+            "-z",
+            "noexecstack",
+            "-T",
+            tmp_path / "s.ld",
+            "-o",
+            tmp_path / "s.elf",
+            tmp_path / "s.o",
+        ],
+        check=True,
+    )
+    assert dict(_sections(tmp_path / "s.elf"))[".sdata2"] == "A"
+    assert lint(tmp_path, text) == []
+
+
+def test_memory_maps_of_microcontrollers_have_no_pages(tmp_path):
+    sections = (
+        "SECTIONS {\n  .text : { *(.text) } > FLASH\n  .rodata : { *(.rodata) } > FLASH\n"
+        "  .data : { *(.data) } > RAM AT> FLASH\n}\n"
+    )
+    flash = (
+        "MEMORY {\n  FLASH : ORIGIN = 0x08000000, LENGTH = 64M\n"
+        "  RAM : ORIGIN = 0x20000000, LENGTH = 64M\n}\n"
+    )
+    assert lint(tmp_path, flash + sections) == []  # code runs from flash in place
+    rx = flash.replace("FLASH :", "FLASH (rx) :").replace("FLASH", "CODE")
+    assert lint(tmp_path, rx + sections.replace("FLASH", "CODE")) == []
+    small = (
+        "MEMORY {\n  ITCM : ORIGIN = 0, LENGTH = 1M\n"
+        "  RAM : ORIGIN = 0x20000000, LENGTH = 128K\n}\n"
+    )
+    assert lint(tmp_path, small + sections.replace("FLASH", "ITCM")) == []
+    # Regions declared in another file (cortex-m-rt's memory.x): a memory map too.
+    assert lint(tmp_path, sections) == []
+    # A paged kernel's one big RAM region is still judged.
+    big = "MEMORY {\n  ram (rwx) : ORIGIN = 0x80000000, LENGTH = 256M\n}\n"
+    paged = "SECTIONS {\n  .text : { *(.text) } > ram\n  .rodata : { *(.rodata) } > ram\n}\n"
+    assert where(lint(tmp_path, big + paged)) == [(6, 3)]
