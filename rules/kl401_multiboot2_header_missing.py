@@ -2,10 +2,12 @@
 
 ## What it does
 Checks images loaded with the Multiboot 2 protocol (`--boot-protocol multiboot2`,
-`boot-protocol = "multiboot2"`, or detected from a `0xE85250D6` magic anywhere in the
-loaded bytes) for a header GRUB's `multiboot2` command takes: the magic
-`0xE85250D6`, architecture 0 and a zero checksum at an 8-byte-aligned file offset
-whose first 12 bytes lie in the first 32768 bytes of the file. When a valid header
+`boot-protocol = "multiboot2"`, or detected from a Multiboot 2 header: a `0xE85250D6`
+magic with a zero checksum anywhere in the loaded bytes, or one with a wrong checksum
+where the build says a header is meant — see KL402) for a header GRUB's `multiboot2`
+command takes: the magic `0xE85250D6`, architecture 0 and a zero checksum at an
+8-byte-aligned file offset whose first 12 bytes lie in the first 32768 bytes of the
+file. When a valid header
 exists further in, the finding gives its file offset, the output section that holds
 it, and the sections whose file bytes come first, largest first: those pushed it out.
 
@@ -56,7 +58,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from kernlint.boot.protocol import MULTIBOOT2
+from kernlint.boot.protocol import MULTIBOOT2, named
 from kernlint.context import IMAGE, Context
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
@@ -112,7 +114,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             where.location(),
             fix=where.place_first_fix(".multiboot2"),
         )
-    elif not any(h.in_window for h in headers.multiboot2):
+    elif not headers.claimed_multiboot2(named(ctx.config.protocol_for(ctx.path), MULTIBOOT2)):
         yield Finding(
             "no Multiboot 2 header (magic 0xE85250D6, architecture 0, zero checksum) at an"
             f" 8-byte-aligned offset in the first {multiboot2.SEARCH} bytes of the file,"

@@ -7,7 +7,12 @@ detected from the `0xE85250D6` magic) as GRUB 2.06's `multiboot2` command reads 
 - a magic in the first 32768 bytes with a wrong checksum (`magic + architecture +
   header_length + checksum` must be 0 mod 2**32) or an architecture other than 0
   (i386), when no valid header follows: GRUB says "no multiboot header found." (and
-  `grub-file --is-x86-multiboot2`, which ignores the architecture, says yes);
+  `grub-file --is-x86-multiboot2`, which ignores the architecture, says yes). Without
+  `--boot-protocol multiboot2`, a magic whose checksum fails counts only where the
+  build says a header is meant: in a section or at a data symbol named like one
+  (`.multiboot2`, `.mb2`, `mb2_header`, `mboot`), or as the first bytes of the first
+  loaded section; elsewhere it is a constant (a loader's `cmp $0xE85250D6, %eax`, a
+  table in `.rodata`) and nothing is reported;
 - in the header GRUB takes: `header_length` that does not end at the end tag; a tag
   whose size differs from the spec's, that runs past `header_length`, or of size 0
   (GRUB loops forever); a tag header written right after a tag whose size is not a
@@ -74,7 +79,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from kernlint.boot.protocol import MULTIBOOT2
+from kernlint.boot.protocol import MULTIBOOT2, named
 from kernlint.context import IMAGE, Context
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
@@ -169,11 +174,11 @@ def check(ctx: Context) -> Iterator[Finding]:
         # GRUB stops at the fixed fields: their defects only (a magic followed by
         # garbage would otherwise bring a list of tag defects with it).
         head = (multiboot2.CHECKSUM, multiboot2.ARCHITECTURE)
-        for h in headers.multiboot2:
-            if h.in_window:
-                for d in h.defects:
-                    if d.kind in head:
-                        yield _finding(headers, h, d)
+        requested = named(ctx.config.protocol_for(ctx.path), MULTIBOOT2)
+        for h in headers.claimed_multiboot2(requested):
+            for d in h.defects:
+                if d.kind in head:
+                    yield _finding(headers, h, d)
         return
     for d in taken.defects:
         yield _finding(headers, taken, d)

@@ -2,10 +2,12 @@
 
 ## What it does
 Checks images loaded with the Multiboot 1 protocol (`--boot-protocol multiboot1`,
-`boot-protocol = "multiboot1"`, or detected from a `0x1BADB002` magic anywhere in the
-loaded bytes) for a header GRUB's `multiboot` command takes: the magic `0x1BADB002`
-and a zero checksum (`magic + flags + checksum == 0` mod 2**32) at a 4-byte-aligned
-file offset whose 12 bytes lie in the first 8192 bytes of the file. When the header
+`boot-protocol = "multiboot1"`, or detected from a Multiboot 1 header: a `0x1BADB002`
+magic with a zero checksum anywhere in the loaded bytes, or one with a wrong checksum
+where the build says a header is meant — see KL404) for a header GRUB's `multiboot`
+command takes: the magic `0x1BADB002` and a zero checksum (`magic + flags + checksum
+== 0` mod 2**32) at a 4-byte-aligned file offset whose 12 bytes lie in the first 8192
+bytes of the file. When the header
 exists further in, the finding gives its file offset, the output section that holds
 it, and the sections whose file bytes come first, largest first: those pushed it out.
 It also reports a header GRUB finds but QEMU `-kernel` does not (QEMU scans only
@@ -61,7 +63,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from kernlint.boot.protocol import MULTIBOOT1
+from kernlint.boot.protocol import MULTIBOOT1, named
 from kernlint.context import IMAGE, Context
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
@@ -106,7 +108,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             )
         return
     beyond = headers.beyond_window[0]
-    in_window = [h for h in headers.multiboot1 if h.in_window]
+    in_window = headers.claimed_multiboot1(named(ctx.config.protocol_for(ctx.path), MULTIBOOT1))
     if beyond:
         h = beyond[0]
         where = placement(headers, h.offset)

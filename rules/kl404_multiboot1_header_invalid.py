@@ -6,7 +6,12 @@ detected from the `0x1BADB002` magic) as GRUB 2.06 and QEMU 7.2 `-kernel` read i
 
 - a magic in the first 8192 bytes whose checksum is wrong (`magic + flags + checksum`
   must be 0 mod 2**32), when no valid header follows it: the finding gives the
-  checksum that would be right;
+  checksum that would be right. Without `--boot-protocol multiboot1`, such a magic
+  counts only where the build says a header is meant: in a section or at a data
+  symbol named like one (`.multiboot`, `.mb1`, `multiboot_header`, `mboot`,
+  `mb_header`), or as the first bytes of the first loaded section; elsewhere it is a
+  constant (a loader such as syslinux's `mboot.c32` holds `0x1BADB002` to check
+  kernels for it) and nothing is reported;
 - required flag bits GRUB does not know (`flags & 0x0000fff8`): GRUB refuses the
   image with "unsupported flag: 0x…" (it prints the whole flags word); with flags
   bit 2 a `mode_type` other than 0 or 1 ("unsupported graphical mode type");
@@ -66,7 +71,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from kernlint.boot.protocol import MULTIBOOT1
+from kernlint.boot.protocol import MULTIBOOT1, named
 from kernlint.context import IMAGE, Context
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
@@ -143,8 +148,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         return
     taken = headers.grub_multiboot1
     if taken is None:
-        for h in headers.multiboot1:
-            if h.in_window and not h.checksum_ok:
+        requested = named(ctx.config.protocol_for(ctx.path), MULTIBOOT1)
+        for h in headers.claimed_multiboot1(requested):
+            if not h.checksum_ok:
                 yield _finding(
                     headers,
                     h,

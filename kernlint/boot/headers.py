@@ -76,6 +76,62 @@ class BootHeaders:
         None``."""
         return any(h.in_window and h.checksum_ok for h in self.multiboot2)
 
+    def claimed_multiboot1(self, requested: bool = False) -> tuple[Multiboot1Header, ...]:
+        """The Multiboot 1 magics in GRUB's window that are headers someone wrote: those
+        with a zero checksum, and those whose checksum fails where the build says a
+        header is meant (:meth:`meant_as_header`). With ``requested`` (the protocol was
+        named with ``--boot-protocol``/``boot-protocol``) every magic in the window
+        counts, as GRUB's ``multiboot`` command tries each."""
+        return tuple(
+            h
+            for h in self.multiboot1
+            if h.in_window and (requested or h.checksum_ok or self.meant_as_header(h.offset))
+        )
+
+    def claimed_multiboot2(self, requested: bool = False) -> tuple[Multiboot2Header, ...]:
+        """As :meth:`claimed_multiboot1`, for the Multiboot 2 magics in the 32 KiB
+        window (a zero checksum with another ``architecture`` is a header too: for
+        another machine)."""
+        return tuple(
+            h
+            for h in self.multiboot2
+            if h.in_window and (requested or h.checksum_ok or self.meant_as_header(h.offset))
+        )
+
+    def meant_as_header(self, offset: int) -> bool:
+        """Does the build say that the magic at file ``offset`` starts a header, whatever
+        its checksum? Yes when the section holding it is named like a header
+        (``.multiboot``, ``.mb1``, ``.boot.header``: :data:`kernlint.boot.protocol.
+        HEADER_NAME`), when a data symbol defined at its address is (``multiboot_header``,
+        ``mboot``, ``mb_header``), or when it is where a header must be: the first byte
+        of the first allocated section with file bytes (notes aside, as ld may put
+        ``.note.gnu.build-id`` first) or of the first ``PT_LOAD`` that does not start
+        with the ELF header. Anything else is a constant that happens to hold the
+        magic: a loader's ``cmp $0x1BADB002, %eax``, a table in ``.rodata`` (the
+        Multiboot Specification 0.6.96 §3.1.2 makes only the checksum tell a header)."""
+        from kernlint.boot.protocol import names_a_header
+        from kernlint.elf.constants import SHT_NOBITS, SHT_NOTE, STT_FUNC
+
+        section = self.section_at(offset)
+        if section is not None and names_a_header(section.name):
+            return True
+        if section is not None and section.is_alloc:
+            address = section.sh_addr + (offset - section.sh_offset)
+            if any(
+                names_a_header(y.name) and y.st_type != STT_FUNC
+                for y in self.image.symbols.defined_at(address)
+            ):
+                return True
+        loaded = [
+            s
+            for s in self.image.sections
+            if s.is_alloc and s.sh_size and s.sh_type not in (SHT_NOBITS, SHT_NOTE)
+        ]
+        if loaded and offset == min(s.sh_offset for s in loaded):
+            return True
+        starts = [s.p_offset for s in self.image.load_segments if s.p_filesz and s.p_offset]
+        return bool(starts) and offset == min(starts)
+
     @cached_property
     def beyond_window(self) -> tuple[tuple[Multiboot1Header, ...], tuple[Multiboot2Header, ...]]:
         """(Multiboot 1, Multiboot 2) headers with a zero checksum found at aligned file

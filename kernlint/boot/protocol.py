@@ -2,8 +2,11 @@
 
 ``--boot-protocol`` / ``boot-protocol`` name one (``multiboot1``, ``multiboot2``,
 ``pvh``, ``bootloader-api``, ``bios``) or ``none``; ``auto`` (the default) detects them
-from the image: a Multiboot 1 or 2 magic at an aligned offset in the loader's search
-window, or one with a zero checksum further into the file's loaded bytes; a Xen note of type 18
+from the image: a Multiboot 1 or 2 header in the loader's search window (an aligned
+magic with a zero checksum, or one whose checksum fails where the build says a header
+is meant: see :meth:`kernlint.boot.headers.BootHeaders.meant_as_header`; a bare magic
+elsewhere is a constant, such as a loader's ``cmp $0x1BADB002``), or one with a zero
+checksum further into the file's loaded bytes; a Xen note of type 18
 or 19; a ``.bootloader-config`` section or ``__BOOTLOADER_CONFIG`` symbol (the
 rust-osdev ``bootloader`` crate, v0.11+); a boot sector (an ELF linked at 0x7c00 ending
 in ``55 AA``, see :mod:`kernlint.bootsector.elf`). An image may carry several (Xen has
@@ -33,9 +36,9 @@ BOOTLOADER_CONFIG_SYMBOL = "__BOOTLOADER_CONFIG"
 def detect(headers: BootHeaders, is_boot_sector: bool = False) -> frozenset[str]:
     """The protocols ``headers.image`` shows signs of (see the module docstring)."""
     found: set[str] = set()
-    if any(h.in_window for h in headers.multiboot1):
+    if headers.claimed_multiboot1():
         found.add(MULTIBOOT1)
-    if any(h.in_window for h in headers.multiboot2):
+    if headers.claimed_multiboot2():
         found.add(MULTIBOOT2)
     if headers.pvh is not None:
         found.add(PVH)
@@ -62,15 +65,29 @@ def detect(headers: BootHeaders, is_boot_sector: bool = False) -> frozenset[str]
 
 
 #: Section and symbol names of Multiboot headers (`.multiboot`, `.mb2_header`,
-#: `multiboot_header`, `mboot`, `.boot.header`...).
-_HEADER_NAME = re.compile(rb"multiboot|mboot|mb[12]_?h|\bmb[12]\b|mbhdr|boot.?header", re.I)
+#: `multiboot_header`, `mboot`, `mb_header`, `.mb1`, `.boot.header`...).
+HEADER_NAME = re.compile(
+    rb"multiboot|mboot|mb[12]?_?h(?:dr|eader)|mb[12]_?h|\bmb[12]\b|boot.?header", re.I
+)
+
+
+def names_a_header(name: str) -> bool:
+    """Is ``name`` (a section's or symbol's) named like a Multiboot header's?"""
+    return HEADER_NAME.search(name.encode()) is not None
 
 
 def _names_a_header(image) -> bool:
     """Does a section or symbol name look like a Multiboot header's?"""
-    if any(_HEADER_NAME.search(s.name.encode()) for s in image.sections):
+    if any(names_a_header(s.name) for s in image.sections):
         return True
-    return image.symbols.search_names(_HEADER_NAME)
+    return image.symbols.search_names(HEADER_NAME)
+
+
+def named(requested: str | None, protocol: str) -> bool:
+    """Was ``protocol`` named (``--boot-protocol``, ``boot-protocol``, a target's
+    ``boot-protocol``) rather than detected? ``requested`` is
+    :meth:`kernlint.config.Config.protocol_for`'s answer."""
+    return requested == protocol
 
 
 def resolve(requested: str | None, detected) -> frozenset[str]:
