@@ -11,7 +11,12 @@ or symbol named like a partition table (`.partition_table`, `_partition_table`,
 (`EB xx 90` / `E9 xx xx`) a VBR; a partition table with a real entry an `mbr`.
 
 For an ELF linked at 0x7C00 the finding gives the overflow in bytes and the largest
-sections and symbols in the sector. For a raw sector it gives the non-zero bytes
+sections and symbols in the sector, with their whole sizes (code that runs to byte 700
+is reported as 700 bytes, 190 past a `raw` budget, not cut at the sector's 512). When
+only unwind tables or notes (`.eh_frame`, `.note*`: bytes the boot code never reads)
+take the sections past the budget, the finding is `info`: it assumes
+`objcopy -O binary` writes every allocated section, and a build that extracts only
+the code (`objcopy -j .text`, as xv6 does) leaves them out. For a raw sector it gives the non-zero bytes
 found where the partition table (or disk signature) belongs, or, for a VBR, how far
 into the BPB the boot code starts.
 
@@ -225,7 +230,7 @@ def _raw(bs: BootSector) -> Iterator[Finding]:
 
 
 def _elf(ctx: Context, bs: BootSector) -> Iterator[Finding]:
-    from kernlint.bootsector.elf import code_end, contributors
+    from kernlint.bootsector.elf import code_end, contributors, is_auxiliary
 
     image, layout = ctx.image, bs.layout
     end, held = code_end(image, bs)
@@ -233,6 +238,8 @@ def _elf(ctx: Context, bs: BootSector) -> Iterator[Finding]:
         return
     base = bs.origin or 0
     over = end - layout.code_end
+    core_end, _ = code_end(image, bs, auxiliary=False)
+    extra = [s for s in held if is_auxiliary(s)]
     secs, syms = contributors(image, bs, held)
     boundary = base + layout.code_end
     crossing = next((s for s in held if s.sh_addr < boundary < s.end), None) or held[-1]
@@ -247,14 +254,32 @@ def _elf(ctx: Context, bs: BootSector) -> Iterator[Finding]:
     largest = "sections " + ", ".join(str(c) for c in secs[:3])
     if syms:
         largest += "; symbols " + ", ".join(str(c) for c in syms[:3])
-    yield Finding(
-        f"boot code and data end at sector offset {end:#x} ({end} bytes), {over} bytes past"
-        f" the {layout.name} budget of {layout.budget} bytes"
-        f" ({layout.describe_reserved()}; {_layout_text(bs)}); largest: {largest}",
-        Location(
-            section=crossing.name,
-            address=boundary,
-            symbol=at_boundary.name if at_boundary else None,
-        ),
-        fix=_FIX.format(end=layout.code_end),
+    location = Location(
+        section=crossing.name,
+        address=boundary,
+        symbol=at_boundary.name if at_boundary else None,
     )
+    budget = f"the {layout.name} budget of {layout.budget} bytes"
+    reserved = f"({layout.describe_reserved()}; {_layout_text(bs)})"
+    if extra and core_end <= layout.code_end:
+        names = ", ".join(f"{s.name} ({s.sh_size} bytes)" for s in extra)
+        yield Finding(
+            f"with {names}, which the boot code never reads, the sector's sections end at"
+            f" offset {end:#x} ({end} bytes), {over} bytes past {budget} {reserved};"
+            f" without it they end at {core_end:#x} ({core_end} bytes), within it. This"
+            " assumes `objcopy -O binary` writes every allocated section: if the build"
+            " extracts only the code (`objcopy -j .text`), nothing is wrong",
+            replace(location, section=extra[0].name, symbol=None),
+            fix=(
+                f"drop {extra[0].name} from the link (`/DISCARD/ : {{ *({extra[0].name}) }}`,"
+                " or `-fno-asynchronous-unwind-tables` for .eh_frame) so that every"
+                " `objcopy -O binary` of it fits"
+            ),
+            severity="info",
+        )
+        return
+    message = (
+        f"boot code and data end at sector offset {end:#x} ({end} bytes), {over} bytes past"
+        f" {budget} {reserved}"
+    )
+    yield Finding(f"{message}; largest: {largest}", location, fix=_FIX.format(end=layout.code_end))

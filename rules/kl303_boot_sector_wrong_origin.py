@@ -1,12 +1,17 @@
 """An ELF boot sector is not linked at 0x7C00.
 
 ## What it does
-Reports an ELF file that is a BIOS boot sector — 512 bytes of sections ending in
-`55 AA`, a partition-table or signature section, or a `[[target]]` with
-`boot-sector-layout` — whose lowest allocated section is linked at an address other
-than 0x7C00. Linking at 0 is accepted when the first 64 bytes load segment 0x07C0
-(`ljmp $0x07c0, $start`, `mov $0x07c0, %ax`, `push $0x07c0`): then offsets from 0 in
-segment 0x07C0 are the right addresses.
+Reports an ELF file that is a BIOS boot sector whose lowest allocated section is
+linked at an address other than 0x7C00. Linked elsewhere, an ELF is taken for a boot
+sector only on evidence: `55 AA` at offset 510 of its first loaded bytes and, besides,
+its sections ending within those 512 bytes, a signature section of its own at offset
+510, a partition-table section or symbol, or a jump over a BPB at offset 0 — or a
+`[[target]]` with `boot-sector-layout`. A section name alone is not enough: Linux's
+`realmode.elf` has a `.signature` (a 4-byte marker at its end) and its `setup.elf` a
+`boot_flag` 0xAA55 at 0x1fe inside a setup header that runs on; neither is reported.
+Linking at 0 is accepted when the first 64 bytes of the lowest section, if it is code,
+load segment 0x07C0 (`ljmp $0x07c0, $start`, `mov $0x07c0, %ax`, `push $0x07c0`):
+then offsets from 0 in segment 0x07C0 are the right addresses.
 
 ## Why is this bad?
 The BIOS loads the sector at linear 0x7C00 and jumps to 0000:7C00. Every absolute
@@ -31,6 +36,8 @@ or keep 0 and start with `ljmp $0x07c0, $start` and `mov $0x07c0, %ax; mov %ax, 
 - `research/anchors-binary.md` §2.8 "BIOS boot sectors" (the BIOS loads sector 0 at
   0000:7C00).
 - Wikipedia, "Master boot record", "BIOS to MBR interface".
+- Linux `arch/x86/boot/header.S`, `setup.ld`, `arch/x86/realmode/rm/realmode.lds.S`
+  (the shapes reproduced in `tests/bootsector/shapes.py`).
 """
 
 from collections.abc import Iterator

@@ -229,12 +229,28 @@ class Contributor:
         return f"{self.name} ({self.size} bytes at {self.offset:#x})"
 
 
-def code_end(image: Image, bs: BootSector) -> tuple[int, list[Section]]:
-    """Where the boot code and data of an ELF sector end (sector offset), and the
-    sections that hold them. Partition-table, disk-signature and signature sections
-    are left out; so are the bytes of a section from a partition-table symbol at its
-    fixed offset inside that section, and from a ``55 AA`` at 510 that the section
-    itself carries (a sector and later stages in one section)."""
+#: Allocated sections that boot code never reads and that a build extracting the
+#: code (``objcopy -O binary -j .text``) leaves out: unwind tables (GCC's default
+#: ``-fasynchronous-unwind-tables``), notes, dynamic-linking tables.
+AUXILIARY_NAME = re.compile(
+    r"^\.(eh_frame(_hdr)?|note(\..*)?|interp|hash|gnu\.hash|gnu\.version(_[rd])?"
+    r"|dynsym|dynstr|dynamic)$"
+)
+
+
+def is_auxiliary(section: Section) -> bool:
+    """An allocated section no boot code needs (:data:`AUXILIARY_NAME`)."""
+    return bool(AUXILIARY_NAME.match(section.name))
+
+
+def code_end(image: Image, bs: BootSector, auxiliary: bool = True) -> tuple[int, list[Section]]:
+    """Where the boot code and data of an ELF sector end (sector offset, not capped
+    at 512: code that runs on past the sector is the overflow), and the sections
+    that hold them. Partition-table, disk-signature and signature sections are left
+    out; so are the bytes of a section from a partition-table symbol at its fixed
+    offset inside that section, and from a ``55 AA`` at 510 that the section itself
+    carries (a sector and later stages in one section); and, unless ``auxiliary``,
+    the sections of :data:`AUXILIARY_NAME` (``.eh_frame``, notes)."""
     base = bs.origin or 0
     fixed = [
         (sym.st_shndx, sym.st_value - base)
@@ -250,8 +266,9 @@ def code_end(image: Image, bs: BootSector) -> tuple[int, list[Section]]:
             bs.has_signature,
         )
         for s in sector_sections(image)
+        if auxiliary or not is_auxiliary(s)
     ]
-    return code_extent(parts, bs.layout.code_end)
+    return code_extent(parts, bs.layout.code_end, limit=None)
 
 
 @dataclass(frozen=True)
@@ -297,16 +314,20 @@ def code_extent(
     return end, held
 
 
+def _held_size(section: Section, base: int, signature: bool) -> int:
+    """The bytes of ``section`` that count as boot code and data: all of them, or up
+    to offset 510 when it carries the sector's ``55 AA`` there itself."""
+    start = section.sh_addr - base
+    if signature and start < SIGNATURE_OFFSET < section.end - base:
+        return SIGNATURE_OFFSET - start
+    return section.sh_size
+
+
 def contributors(image: Image, bs: BootSector, sections: list[Section]) -> tuple[list, list]:
     """The sections in ``sections`` and the symbols defined in them, largest first,
-    with their bytes within the sector."""
+    with their sizes (bytes; not capped at the sector's end) and sector offsets."""
     base = bs.origin or 0
-    secs = [
-        Contributor(
-            "section", s.name, s.sh_addr - base, min(s.end - base, SECTOR_SIZE) - (s.sh_addr - base)
-        )
-        for s in sections
-    ]
+    secs = [Contributor("section", s.name, s.sh_addr - base, s.sh_size) for s in sections]
     by_index = {s.index: s for s in sections}
     syms = sorted(
         (

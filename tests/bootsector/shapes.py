@@ -136,3 +136,111 @@ def setup(out: Path, legacy: bool = False) -> Path:
     boot sector's ``ljmp $0x07c0`` (``legacy``)."""
     stub = LEGACY_STUB if legacy else MZ_STUB
     return link(out, "setup-legacy" if legacy else "setup", SETUP_S.format(stub=stub), SETUP_LD)
+
+
+#: Boot code of a sector whose build appends the signature (the xv6 way): real mode
+#: at 0x7c00, prints "OK" on COM1 and leaves QEMU through isa-debug-exit (status
+#: 33), then calls C code; ``PAD`` bytes of ``nop`` make it as long as a test needs.
+XV6_BOOTASM_S = """\
+\t.include "boot-ok.inc"
+\t.code16
+\t.globl start
+start:
+\tcli
+\txorw %ax, %ax
+\tmovw %ax, %ds
+\tKERNLINT_COM1_BYTES 0x4f, 0x4b, 0x0a
+\tKERNLINT_QEMU_EXIT 0x10
+\tcalll bootmain
+1:\thlt
+\tjmp 1b
+\t.fill PAD, 1, 0x90
+"""
+#: Its C part: GCC's default -fasynchronous-unwind-tables gives it an `.eh_frame`.
+XV6_BOOTMAIN_C = """\
+static inline void outb(unsigned short port, unsigned char v)
+{
+\t__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+void bootmain(void)
+{
+\tfor (int i = 0; i < 4; i++)
+\t\toutb(0x3f8, 'm' + i);
+}
+"""
+
+
+def xv6_sector(out: Path, pad: int) -> tuple[Path, Path | None]:
+    """Build the xv6-style sector with ``pad`` bytes of padding: GNU as + gcc -m32,
+    ``ld -N -e start -Ttext 0x7C00`` into ``bootblock-PAD.o`` (an ET_EXEC despite
+    the name, as in xv6), then ``objcopy -S -O binary -j .text``, padded to 510 bytes
+    and signed with ``55 AA``. Returns the ELF and the signed sector (None when the
+    code is longer than 510 bytes: xv6's ``sign.pl`` refuses it)."""
+    from tests.boot.kernels import BOOT_OK_INC
+
+    asm, c = out / f"bootasm-{pad}.S", out / "bootmain.c"
+    asm.write_text(XV6_BOOTASM_S)
+    c.write_text(XV6_BOOTMAIN_C)
+    aso, co = out / f"bootasm-{pad}.o", out / "bootmain.o"
+    run(
+        "as", "--32", "-I", str(BOOT_OK_INC.parent), f"--defsym=PAD={pad}", "-o", str(aso), str(asm)
+    )
+    run(
+        "gcc",
+        "-m32",
+        "-Os",
+        "-falign-functions=1",
+        "-fno-pic",
+        "-ffreestanding",
+        "-fno-stack-protector",
+        "-c",
+        "-o",
+        str(co),
+        str(c),
+    )
+    elf = out / f"bootblock-{pad}.o"
+    run(
+        "ld",
+        "-m",
+        "elf_i386",
+        "-N",
+        "-e",
+        "start",
+        "-Ttext",
+        "0x7C00",
+        "-o",
+        str(elf),
+        str(aso),
+        str(co),
+    )
+    flat = out / f"bootblock-{pad}"
+    run("objcopy", "-S", "-O", "binary", "-j", ".text", str(elf), str(flat))
+    code = flat.read_bytes()
+    if len(code) > 510:
+        return elf, None
+    flat.write_bytes(code + bytes(510 - len(code)) + b"\x55\xaa")
+    return elf, flat
+
+
+def boot_sector(disk: Path, timeout: float = 10.0) -> subprocess.CompletedProcess:
+    """Boot ``disk`` (a raw image whose first sector is the boot sector) with SeaBIOS in
+    QEMU; status 33 means the sector ran and wrote 0x10 to isa-debug-exit."""
+    from tests.support import boot
+
+    boot.require()
+    cmd = [
+        boot.QEMU,
+        "-nodefaults",
+        "-accel",
+        "tcg",
+        "-display",
+        "none",
+        "-serial",
+        "stdio",
+        "-no-reboot",
+        "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=0x04",
+        "-drive",
+        f"format=raw,file={disk}",
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

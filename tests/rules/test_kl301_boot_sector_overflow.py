@@ -1,6 +1,6 @@
 from kernlint.config import Config
 from kernlint.engine import run, select_rules
-from tests.conftest import findings_of, sample
+from tests.conftest import findings_of, needs_toolchain, sample
 
 
 def test_elf_mbr_overflow_states_bytes_and_contributors():
@@ -58,3 +58,49 @@ def test_good_twins_are_silent():
 
 def test_kernels_are_not_boot_sectors():
     assert findings_of(sample("kl105", "good-split.elf"), "KL3") == []
+
+
+def _text_size(elf) -> int:
+    from tests.support.readelf import readelf
+
+    (text,) = [s for s in readelf(elf).sections if s.name == ".text"]
+    return text.size
+
+
+@needs_toolchain
+def test_overflow_is_not_capped_at_512(tmp_path):
+    """A sector whose code runs to 700 bytes (GNU ld links it without a word) is 700
+    bytes, 190 past the raw budget, and .text is a 700-byte contributor."""
+    from tests.bootsector import shapes
+
+    probe, _ = shapes.xv6_sector(tmp_path, 0)
+    elf, signed = shapes.xv6_sector(tmp_path, 700 - _text_size(probe))
+    assert _text_size(elf) == 700 and signed is None  # sign.pl would refuse it too
+    (f,) = findings_of(elf, "KL301")
+    assert f.severity == "error"
+    assert "end at sector offset 0x2bc (700 bytes), 190 bytes past the raw budget" in f.message
+    assert "sections .text (700 bytes at 0x0)" in f.message
+
+
+@needs_toolchain
+def test_unwind_tables_past_the_budget_are_info(tmp_path):
+    """xv6 links its sector with GCC's `.eh_frame` after `.text` and extracts only
+    `.text` (`objcopy -j .text`), then appends the signature: the sector boots. Only
+    `.eh_frame` runs past 510, so KL301 says what its verdict assumes, at info."""
+    from tests.bootsector import shapes
+
+    probe, _ = shapes.xv6_sector(tmp_path, 0)
+    elf, signed = shapes.xv6_sector(tmp_path, 480 - _text_size(probe))
+    from tests.support.readelf import readelf
+
+    names = [s.name for s in readelf(elf).sections]
+    assert ".eh_frame" in names
+    (f,) = findings_of(elf, "KL301")
+    assert f.severity == "info"
+    assert f.message.startswith("with .eh_frame (")
+    assert "without it they end at 0x1e0 (480 bytes), within it" in f.message
+    assert "if the build extracts only the code (`objcopy -j .text`), nothing is wrong" in f.message
+    assert f.location.section == ".eh_frame"
+    assert signed is not None and len(signed.read_bytes()) == 512
+    result = shapes.boot_sector(signed)
+    assert result.returncode == 33 and "OK" in result.stdout, result

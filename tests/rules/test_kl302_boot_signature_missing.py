@@ -5,7 +5,7 @@ import pytest
 
 from kernlint.config import Config
 from kernlint.engine import run, select_rules
-from tests.conftest import findings_of, sample, sample_dirs
+from tests.conftest import findings_of, needs_toolchain, sample, sample_dirs
 
 
 def test_elf_signature_section_after_the_code():
@@ -63,3 +63,35 @@ def test_grub_file_agrees_on_the_signature(path, tmp_path):
     config = Config(boot_sector_layout="raw") if path.name.startswith("forced") else Config()
     kl302 = run([str(path)], select_rules(["KL302"]), config).findings
     assert grub == (not kl302), (path.name, grub, kl302)
+
+
+@needs_toolchain
+@pytest.mark.parametrize(("pad", "reaching"), [(200, False), (380, True)])
+def test_signature_appended_by_the_build_is_info(tmp_path, pad, reaching):
+    """The xv6 way: `ld -N -Ttext 0x7C00`, `objcopy -S -O binary -j .text`, padding to
+    510 bytes and `55 AA` appended; the signed sector boots in QEMU. The ELF has no
+    signature, and nothing of its code reaches bytes 510-511 (with pad 380 only its
+    `.eh_frame` does): KL302 cannot see the later step, so it says so at info."""
+    from tests.bootsector import shapes
+
+    elf, signed = shapes.xv6_sector(tmp_path, pad)
+    (f,) = findings_of(elf, "KL302")
+    assert f.severity == "info", f.message
+    assert f.message.startswith("the signature is not in this ELF: its code and data end at")
+    assert "If your build appends it" in f.message
+    assert (".eh_frame, which an `objcopy -j .text` extraction drops" in f.message) is reaching
+    assert f.location.address == 0x7DFE
+    result = shapes.boot_sector(signed)
+    assert result.returncode == 33 and "OK" in result.stdout, result
+
+
+@needs_toolchain
+def test_code_at_the_signature_offset_stays_an_error(tmp_path):
+    """Code of its own at bytes 510-511: no later step can put the signature there."""
+    from tests.bootsector import shapes
+
+    elf, signed = shapes.xv6_sector(tmp_path, 600)
+    assert signed is None
+    (f,) = findings_of(elf, "KL302")
+    assert f.severity == "error"
+    assert "bytes 510-511 are 90 90 (from section .text), not 55 AA" in f.message
