@@ -115,10 +115,6 @@ if TYPE_CHECKING:
 #: setup at 0) runs without paging: no page permissions to mix.
 REAL_MODE_LIMIT = 0x100000
 
-#: A MEMORY region at most this long is SRAM/TCM-sized: a microcontroller's memory map.
-MCU_REGION_LIMIT = 16 << 20
-#: Region names of non-volatile memory code runs from in place (no paging).
-_ROM_NAMES = re.compile(r"(?i).*(flash|rom|nvm|eeprom|otp|xip|spifi|qspi|ospi).*")
 #: Input sections only the linker creates, for dynamic linking or PIE (ld removes an
 #: output section holding only these when they are empty: a static kernel link).
 _LINKER_CREATED = re.compile(
@@ -259,35 +255,6 @@ def _letters(perms: frozenset[str]) -> str:
     return ("R" + ("W" if "w" in perms else " ") + ("E" if "x" in perms else "")).strip()
 
 
-def memory_map_only(loaded) -> str | None:
-    """Why ``loaded`` describes a memory map without page permissions (a
-    microcontroller's flash and RAM, a firmware's SRAM), or None: a ``MEMORY`` region
-    of non-volatile memory code runs from in place (named ``FLASH``, ``ROM``, ``XIP``...,
-    or with attributes that take no writable sections, ``(rx)``), every region at most
-    16 MiB long (SRAM, TCM), or sections placed ``> REGION`` in regions the script does
-    not declare (they come from another file, as cortex-m-rt's ``memory.x``). ld manual
-    "MEMORY Command": attributes say which input sections a region takes."""
-    from kernlint.ldscript import ast
-    from kernlint.ldscript.evaluate import constant
-
-    regions = [n for n in loaded.walk() if isinstance(n, ast.MemoryRegion)]
-    if not regions:
-        for node in loaded.walk():
-            if isinstance(node, ast.OutputSection | ast.Overlay) and node.region is not None:
-                return f"it places sections in MEMORY region `{node.region}` declared elsewhere"
-        return None
-    for region in regions:
-        attrs = (region.attributes or "").split("!")[0].lower()
-        if _ROM_NAMES.fullmatch(region.name) or (
-            region.attributes is not None and "w" not in attrs and ("x" in attrs or "r" in attrs)
-        ):
-            return f"MEMORY region `{region.name}` is non-volatile memory code runs from"
-    lengths = [constant(r.length) for r in regions]
-    if all(n is not None and n <= MCU_REGION_LIMIT for n in lengths):
-        return "every MEMORY region is at most 16 MiB (a microcontroller's SRAM)"
-    return None
-
-
 def asserted_empty(loaded) -> set[str]:
     """Output sections the script asserts empty: ``ASSERT(SIZEOF(.plt) == 0, ...)``,
     ``ASSERT(!SIZEOF(.x), ...)`` (statement or ``. = ASSERT(...)`` form): if the link
@@ -350,7 +317,12 @@ def _linker_created_only(statements) -> bool:
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per class change with no page boundary, at the second section."""
     from kernlint.ldscript import ast
-    from kernlint.ldscript.evaluate import Env, is_allocated, section_permissions
+    from kernlint.ldscript.evaluate import (
+        Env,
+        is_allocated,
+        memory_map_only,
+        section_permissions,
+    )
 
     loaded = ctx.script
     if loaded is None or memory_map_only(loaded) is not None:

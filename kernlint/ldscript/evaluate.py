@@ -573,6 +573,40 @@ def memory_regions(statements: Iterable[ast.Node], env: Env | None = None) -> di
     return regions
 
 
+# ----------------------------------------------------------------------------- memory maps
+
+#: A MEMORY region at most this long is SRAM/TCM-sized: a microcontroller's memory map.
+MCU_REGION_LIMIT = 16 << 20
+#: Region names of non-volatile memory code runs from in place (no paging).
+_ROM_NAMES = re.compile(r"(?i).*(flash|rom|nvm|eeprom|otp|xip|spifi|qspi|ospi).*")
+
+
+def memory_map_only(loaded: LoadedScript) -> str | None:
+    """Why ``loaded`` describes a memory map without page permissions (a
+    microcontroller's flash and RAM, a firmware's SRAM), or None: a ``MEMORY`` region
+    of non-volatile memory code runs from in place (named ``FLASH``, ``ROM``, ``XIP``...,
+    or with attributes that take no writable sections, ``(rx)``), every region at most
+    16 MiB long (SRAM, TCM), or sections placed ``> REGION`` in regions the script does
+    not declare (they come from another file, as cortex-m-rt's ``memory.x``). ld manual
+    "MEMORY Command": attributes say which input sections a region takes."""
+    regions = [n for n in loaded.walk() if isinstance(n, ast.MemoryRegion)]
+    if not regions:
+        for node in loaded.walk():
+            if isinstance(node, ast.OutputSection | ast.Overlay) and node.region is not None:
+                return f"it places sections in MEMORY region `{node.region}` declared elsewhere"
+        return None
+    for region in regions:
+        attrs = (region.attributes or "").split("!")[0].lower()
+        if _ROM_NAMES.fullmatch(region.name) or (
+            region.attributes is not None and "w" not in attrs and ("x" in attrs or "r" in attrs)
+        ):
+            return f"MEMORY region `{region.name}` is non-volatile memory code runs from"
+    lengths = [constant(r.length) for r in regions]
+    if all(n is not None and n <= MCU_REGION_LIMIT for n in lengths):
+        return "every MEMORY region is at most 16 MiB (a microcontroller's SRAM)"
+    return None
+
+
 # ----------------------------------------------------------------------------- permissions
 
 EXEC = frozenset({"x"})

@@ -53,6 +53,8 @@ NOT_RIGHT_TYPE = "error: this ELF file is not of the right type."
 CROSSES_4G = "error: segment crosses 4 GiB border."
 ENTRY_OUTSIDE = "error: entry point isn't in a segment."
 PHDRS_TOO_HIGH = "error: program header at a too high offset."
+#: A segment whose [p_paddr, p_paddr + p_memsz) is in no free RAM (GRUB's relocator).
+OUT_OF_MEMORY = "error: out of memory."
 QEMU_NO_PVH = "qemu-system-x86_64: Error loading uncompressed kernel without PVH ELF Note"
 QEMU_X86_64 = "qemu-system-x86_64: Cannot load x86-64 image, give a 32bit one."
 #: a.out kludge whose header_addr puts the load offset outside the file.
