@@ -79,6 +79,7 @@ _DIRECTIVE = re.compile(r"\s*\.([A-Za-z_][\w.]*)")
 _WORD = re.compile(r"\s*([^\s,(]+)(\s*\()?")
 _CPP_MACRO = re.compile(r"[A-Z_][A-Z0-9_]*")
 _CPP_NAME = re.compile(r"[A-Z_][A-Z0-9_]*[_0-9][A-Z0-9_]*|__[A-Z0-9_]+")
+_CPP_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
 
 _DATA_DIRECTIVES = _words(
     """byte 2byte 4byte 8byte short hword half word int long quad octa value dword xword
@@ -310,8 +311,16 @@ _SUBSECTION = re.compile(r"\s*(?:-?\d+|0x[0-9a-fA-F]+)\s*")
 _TYPE = re.compile(r"\s*[@%]([A-Za-z_][\w]*)")
 
 
-def parse_section(stmt: Statement, preprocessed: bool = False) -> SectionDirective:
-    """Parse a :data:`SECTION` statement (offsets in the result are fragment offsets)."""
+def parse_section(
+    stmt: Statement, preprocessed: bool = False, defines: frozenset[str] = frozenset()
+) -> SectionDirective:
+    """Parse a :data:`SECTION` statement (offsets in the result are fragment offsets).
+
+    In a preprocessed file (``preprocessed``: ``.S``), an upper-case name is taken for
+    a cpp macro (``symbolic``) when ``defines`` holds it (the file ``#define``s it) or
+    when it is spelled like one (an underscore or a digit after the first letter:
+    ``TEXT_SECTION``, ``__HEAD``); a plain upper-case word (``VECTORS``) is a section
+    name, since GNU as matches names case-sensitively (``.TEXT`` gets no flags)."""
     text = stmt.text
     pos, _ = strip_labels(text)
     m = _DIRECTIVE.match(text, pos)
@@ -344,7 +353,9 @@ def parse_section(stmt: Statement, preprocessed: bool = False) -> SectionDirecti
         name = text[name_start:i]
     name_end = i
     symbolic = "\\" in name or (
-        preprocessed and _CPP_MACRO.fullmatch(name) is not None and "." not in name
+        preprocessed
+        and _CPP_MACRO.fullmatch(name) is not None
+        and (name in defines or _CPP_NAME.fullmatch(name) is not None)
     )
     flags = sec_type = None
     malformed = False
@@ -444,7 +455,13 @@ def walk(fragments: Iterable[Fragment], preprocessed: bool = False) -> dict[str,
     Each fragment starts in ``.text`` with an empty section stack, except that
     consecutive ``global_asm`` fragments continue one another (rustc joins them).
     Macros defined in one fragment are known in the following ones."""
+    fragments = tuple(fragments)
     records: dict[str, SectionRecord] = {n: SectionRecord(n, None) for n in _INITIAL}
+    defines = (
+        frozenset(m.group(1) for f in fragments for m in _CPP_DEFINE.finditer(f.text))
+        if preprocessed
+        else frozenset()
+    )
     macros: dict[str, MacroBody] = {}
     last_origin = ""
     cur: str | None = ".text"
@@ -487,7 +504,7 @@ def walk(fragments: Iterable[Fragment], preprocessed: bool = False) -> dict[str,
                 define_name = m.group(1).lower() if m else ""
                 continue
             if stmt.kind == SECTION:
-                d = parse_section(stmt, preprocessed)
+                d = parse_section(stmt, preprocessed, defines)
                 if d.malformed:
                     continue
                 if d.op in ("section", "pushsection", "text", "data", "bss"):

@@ -20,6 +20,10 @@ from functools import cached_property
 
 #: Languages by file-name ending. ``.asm`` is decided by content: see :func:`language_of`.
 GAS, NASM, RUST, C = "gas", "nasm", "rust", "c"
+#: ``.asm`` dialects that are neither NASM nor GNU as: Microsoft MASM (and Borland TASM,
+#: which reads MASM syntax), Arm's armasm, and flat assembler. kernlint reads none of
+#: them, so no KL6 rule looks at such a file.
+MASM, ARMASM, FASM = "masm", "armasm", "fasm"
 SUFFIX_LANGUAGES = {
     ".S": GAS,
     ".s": GAS,
@@ -48,13 +52,45 @@ _GAS_MARKERS = re.compile(
 )
 
 
+# Statements of the other ``.asm`` dialects that NASM rejects (MASM manual, "Directives
+# Reference": ``.MODEL``, ``.CODE``, ``NAME SEGMENT``/``ENDS``, ``NAME PROC``/``ENDP``,
+# ``ASSUME``, ``PUBLIC``; armasm user guide: ``AREA``; fasm manual: ``format``). Case
+# does not matter to MASM, so neither here.
+_MASM_MARKERS = re.compile(
+    r"^[ \t]*(?:\.(?:model|code|const|stack|data\?|fardata|[3-6]86p?|x64|xmm|mmx)\b"
+    r"|[A-Za-z_@$?][\w@$?]*[ \t]+(?:segment|ends|proc|endp)\b"
+    r"|(?:assume[ \t]+\w+[ \t]*:|public[ \t]+\w|extrn[ \t]+\w|option[ \t]+\w+[ \t]*:))",
+    re.M | re.I,
+)
+_ARMASM_MARKERS = re.compile(r"^[ \t]*AREA[ \t]+(?:\|[^|\n]*\||[\w.]+)[ \t]*,", re.M | re.I)
+_FASM_MARKERS = re.compile(r"^[ \t]*format[ \t]+(?:ELF|ELF64|PE|PE64|MZ|COFF|MS|binary)\b", re.M)
+# Statements only NASM (and YASM) accept, which no MASM, armasm or fasm file holds.
+_NASM_ONLY = re.compile(
+    r"^[ \t]*(?:%(?:define|include|macro|imacro|assign|if|ifdef|ifndef)\b"
+    r"|\[?[ \t]*(?:section|bits|default|absolute|global)\b)",
+    re.M | re.I,
+)
+
+
 def language_of(path: str, text: str) -> str:
     """The language of ``path``, by its name; a ``.asm`` file that uses GNU as
     directives (``.section``, ``.globl``, ``.long``, ...) and no NASM statement
-    (``section``, ``global``, ``bits``, ``%define``, ``x db 1``, ...) is read as GNU as."""
+    (``section``, ``global``, ``bits``, ``%define``, ``x db 1``, ...) is read as GNU as,
+    and one written for MASM (``.model``, ``.code``, ``CODE32 SEGMENT``, ``x PROC``),
+    armasm (``AREA |.text|, CODE``) or fasm (``format ELF64``), with no statement only
+    NASM accepts, is :data:`MASM`, :data:`ARMASM` or :data:`FASM`, which kernlint does
+    not read."""
     for suffix, language in SUFFIX_LANGUAGES.items():
         if path.endswith(suffix):
-            if suffix == ".asm" and _GAS_MARKERS.search(text) and not _NASM_MARKERS.search(text):
+            if suffix != ".asm":
+                return language
+            if _FASM_MARKERS.search(text):
+                return FASM  # fasm's `section '.text' executable` reads like NASM's
+            if not _NASM_ONLY.search(text):
+                for other, markers in ((ARMASM, _ARMASM_MARKERS), (MASM, _MASM_MARKERS)):
+                    if markers.search(text):
+                        return other
+            if _GAS_MARKERS.search(text) and not _NASM_MARKERS.search(text):
                 return GAS
             return language
     return GAS
@@ -97,7 +133,9 @@ class Fragment:
 class Source:
     """A source file holding assembly: ``path`` as given, decoded ``text``, and
     ``language``: ``gas`` (``.S``, ``.s``, GNU-as ``.asm``), ``nasm`` (``.asm``,
-    ``.nasm``), ``rust`` (``.rs``) or ``c`` (``.c``, ``.cc``, ``.cpp``, ``.cxx``)."""
+    ``.nasm``), ``rust`` (``.rs``) or ``c`` (``.c``, ``.cc``, ``.cpp``, ``.cxx``); or
+    ``masm``, ``armasm``, ``fasm`` for a ``.asm`` in a dialect kernlint does not read
+    (no fragments: no rule scans it)."""
 
     path: str
     text: str
@@ -125,6 +163,8 @@ class Source:
             from kernlint.source.embedded import c_fragments
 
             return tuple(c_fragments(self.text))
+        if self.language in (MASM, ARMASM, FASM):
+            return ()
         return (Fragment(self.text, "file", 0, None, False, (0, len(self.text))),)
 
     @cached_property

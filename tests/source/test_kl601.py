@@ -278,3 +278,27 @@ def test_rust_samples_built_with_rustc(tmp_path):
     assert flags == {"bad": "", "good": "AX"}
     (f,) = findings_of(tmp_path / "bad.o", "KL101")
     assert f.location.section == ".boot"
+
+
+def test_upper_case_names_are_section_names(tmp_path):
+    """GNU as matches special names case-sensitively (`.TEXT` gets no flags), and a
+    plain upper-case word in a `.S` file is a section name unless the file `#define`s
+    it; names spelled like macros (`TEXT_SECTION`) stay symbolic."""
+    for name in ("a.s", "a.S"):
+        (f,) = kl601(tmp_path, name, ".section VECTORS\n.globl _start\n_start:\n\tnop\n")
+        assert "`.section VECTORS`" in f.message, name
+    (f,) = kl601(tmp_path, "b.s", ".section .TEXT\n\tnop\n")
+    assert "`.section .TEXT`" in f.message
+    assert kl601(tmp_path, "c.S", '#define VECTORS .vectors, "ax"\n.section VECTORS\n\tnop\n') == []
+    assert kl601(tmp_path, "d.S", "#include <asm.h>\n.section TEXT_SECTION\n\tnop\n") == []
+
+
+@needs
+def test_upper_case_names_get_no_flags_from_gnu_as(tmp_path):
+    src = tmp_path / "v.s"
+    src.write_text(".section VECTORS\n\tnop\n.section .TEXT\n\tnop\n.section .Text.x\n\tnop\n")
+    obj = tmp_path / "v.o"
+    subprocess.run(["as", "--64", "-o", str(obj), str(src)], check=True)
+    for name in ("VECTORS", ".TEXT", ".Text.x"):
+        assert readelf(obj).section(name).flags == "", name
+        assert kl601(tmp_path, "v.s", src.read_text())

@@ -156,3 +156,27 @@ def test_applying_the_fix_makes_the_section_executable(tmp_path):
         name = fixed.split()[1]
         assert readelf(obj).section(name).execinstr, src.name
         assert findings_of(obj, "KL102") == [], src.name
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        (".686\n.model flat,C\n.code\n_f PROC NEAR\n  ret\n_f ENDP\n  end\n", "masm"),
+        ("CODE32 SEGMENT RW\n  mov eax, 1\nCODE32 ENDS\n  END\n", "masm"),
+        (".model flat, c\n.code\npublic setjmp\nsetjmp:\n  ret\n", "masm"),
+        ("  AREA |.text|, CODE, READONLY\n  EXPORT f\nf PROC\n  RET\n  ENDP\n  END\n", "armasm"),
+        ("format ELF64\nsection '.text' executable\n  ret\n", "fasm"),
+        ("bits 64\nsection .boot\nglobal f\nf: ret\n", "nasm"),
+        ("section .boot\nf proc_table: dd 1\n  ret\n", "nasm"),
+    ],
+)
+def test_other_asm_dialects_are_recognised_and_skipped(tmp_path, text, language):
+    """MASM (`CODE32 SEGMENT RW`, `.model`, `PROC`/`ENDP`), armasm (`AREA`) and fasm
+    (`format ELF64`) in a `.asm` file are not NASM: no KL6 rule reads them."""
+    from kernlint.source.model import language_of
+
+    assert language_of("x.asm", text) == language
+    path = tmp_path / "x.asm"
+    path.write_text(text)
+    found = run([str(path)], select_rules(["KL601", "KL602"])).findings
+    assert (found == []) == (language != "nasm")
