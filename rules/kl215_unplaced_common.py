@@ -16,10 +16,19 @@ GNU as `.comm`, Fortran common blocks):
    by orphan heuristics (GNU ld 2.40 puts it after the last writable section *and*
    the assignments that follow it).
 
-It reports when that place is not between the two symbols: `*(COMMON)` written after
-the end symbol or before the start symbol, an end symbol assigned inside `.bss` with
-no `*(COMMON)` before it, or no `.bss` output section. The finding points at the end
-symbol's assignment and says where `*(COMMON)` belongs.
+When that place is not between the two symbols (`*(COMMON)` written after the end
+symbol or before the start symbol, an end symbol assigned inside `.bss` with no
+`*(COMMON)` before it, or no `.bss` output section), whether it matters depends on
+the objects: GCC 10 and later (`-fno-common` is the default), Clang 11 and later and
+Rust emit no COMMON symbols at all. So:
+
+- with the objects (`--objects`, a target's `objects`, the script's `INPUT()`), the
+  rule lays them out as GNU ld would and reports a **warning** only when some object
+  has `SHN_COMMON` symbols (`readelf -s` shows `COM`) that land outside the range,
+  naming them;
+- without them it reports at **info** level, saying it would need the objects.
+
+The finding points at the end symbol's assignment and says where `*(COMMON)` belongs.
 
 Symbols defined from `ADDR()`/`SIZEOF()` rather than `.` are not positions in the
 script, so the rule says nothing about them; nor when the symbols enclose the
@@ -253,4 +262,47 @@ def check(ctx: Context) -> Iterator[Finding]:
     else:
         fix = f"{verb} `{holder.name}` after its input sections, before `{e_name}` ({e_at})"
     location, _ = _where(ctx, e_node.span)
-    yield Finding(message, location, fix=fix)
+    if not ctx.has_objects:
+        yield Finding(
+            f"{message}, if any object has COMMON symbols: GCC 10 and later (`-fno-common` by"
+            " default), Clang 11 and later and Rust make none, so kernlint needs the objects"
+            " (`--objects`, a target's `objects`) to tell",
+            location,
+            fix=fix,
+            severity="info",
+        )
+        return
+    outside = _commons_outside(ctx, s_name, e_name)
+    if outside:
+        names = ", ".join(f"`{n}`" for n in outside[:4]) + (" ..." if len(outside) > 4 else "")
+        yield Finding(
+            f"{message}: the objects' COMMON symbols {names} land there", location, fix=fix
+        )
+
+
+def _commons_outside(ctx: Context, start: str, end: str) -> list[str]:
+    """The COMMON symbols of the objects (``SHN_COMMON``: `-fcommon`, `.comm`) that the
+    predicted layout puts outside ``[start, end)``; empty when the objects have none
+    (the layout makes one ``COMMON`` input section per object holding them, ld manual
+    "Input Section Common")."""
+    from kernlint.layout.objects import SHN_COMMON
+
+    layout = ctx.layout
+    if layout is None:
+        return []
+    low, high = layout.symbols.get(start), layout.symbols.get(end)
+    out: list[str] = []
+    for obj in layout.objects:
+        common = next((c for c in obj.sections if c.name == "COMMON" and c.index == -1), None)
+        if common is None:
+            continue
+        if any(d is common or d.key == common.key for d, _ in layout.discarded):
+            continue  # /DISCARD/ or --gc-sections: nothing of it is in the image
+        address = layout.address_of(common)
+        # Not placed and not discarded: an orphan `.bss` the layout does not model
+        # (ld creates one after the last writable section): outside, as the script says.
+        known = address is not None and low is not None and high is not None
+        if known and low <= address < high:
+            continue
+        out.extend(s.name for s in obj.symbols if s.shndx == SHN_COMMON and not s.local)
+    return out

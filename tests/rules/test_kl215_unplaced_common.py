@@ -15,7 +15,10 @@ def lint(tmp_path, text: str, **others: str) -> list:
 
 
 def test_end_symbol_inside_bss_without_common():
+    """The sample scripts name kernel.o (INPUT), whose `.comm tick_count` lands past
+    `__bss_end` in the predicted layout: a warning naming the symbol."""
     (f,) = findings_of(sample("kl215", "bad-no-common.ld"), RULE)
+    assert f.severity == "warning" and "COMMON symbols `tick_count` land there" in f.message
     assert (f.location.line, f.location.column, f.location.end_column) == (25, 9, 23)
     assert f.message.startswith(
         "no `*(COMMON)` between `__bss_start` (line 23) and `__bss_end` (line 25)"
@@ -119,6 +122,10 @@ def _nm(tmp_path, script_path, tool: str = "ld") -> dict[str, int]:
     subprocess.run(["as", "--64", "-o", obj, SAMPLE / "kernel.s"], check=True)
     out = tmp_path / "out.elf"
     emulation = ["-m", "elf_x86_64"] if tool == "ld" else []
+    # The sample scripts name their object with INPUT(); here it is given instead.
+    text = script_path.read_text().replace(" INPUT(kernel.o)", "")
+    script_path = tmp_path / ("copy-" + script_path.name)
+    script_path.write_text(text)
     subprocess.run(
         [tool, *emulation, "-nostdlib", "-z", "noexecstack", "-T", script_path, "-o", out, obj],
         check=True,
@@ -160,3 +167,57 @@ def test_gnu_ld_symbols_around_bss_are_safe(tmp_path):
     assert lint(tmp_path, path.read_text()) == []
     sym = _nm(tmp_path, path)
     assert sym["__bss_start"] <= sym["tick_count"] < sym["__bss_end"]
+
+
+C_SCRIPT = """\
+ENTRY(main)
+SECTIONS {
+  . = 1M;
+  .text : { *(.text .text.*) }
+  .bss : { __bss_start = .; *(.bss .bss.*) __bss_end = .; }
+  /DISCARD/ : { *(.comment) *(.note.*) *(.eh_frame) }
+}
+"""
+
+
+def test_without_objects_only_a_note(tmp_path):
+    (f,) = lint(tmp_path, C_SCRIPT)
+    assert f.severity == "info"
+    assert "GCC 10 and later (`-fno-common` by default)" in f.message
+    assert "needs the objects" in f.message
+
+
+@pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("gcc", "ld", "nm", "readelf")), reason="needs gcc, GNU ld"
+)
+@pytest.mark.parametrize("flag, fires", [("-fno-common", False), ("-fcommon", True)])
+def test_with_objects_only_real_common_symbols(tmp_path, flag, fires):
+    """`int counter;` is COMMON only under -fcommon (GCC 10's default is -fno-common:
+    it goes to .bss, inside the range); the rule fires only when an object has one."""
+    from kernlint.config import Config
+    from kernlint.engine import run, select_rules
+
+    (tmp_path / "c.c").write_text("int counter;\nint main(void) { return counter; }\n")
+    subprocess.run(["gcc", "-c", "-O2", flag, "-o", "c.o", "c.c"], cwd=tmp_path, check=True)
+    symbols = subprocess.run(
+        ["readelf", "-sW", "c.o"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    line = next(x for x in symbols.splitlines() if x.endswith(" counter"))
+    assert (" COM " in line) == fires
+    (tmp_path / "link.ld").write_text(C_SCRIPT)
+    subprocess.run(
+        ["ld", "-z", "noexecstack", "-T", "link.ld", "-o", "c.elf", "c.o"], cwd=tmp_path, check=True
+    )
+    sym = _nm_file(tmp_path / "c.elf")
+    inside = sym["__bss_start"] <= sym["counter"] < sym["__bss_end"]
+    assert inside == (not fires)
+    config = Config(objects=(str(tmp_path / "c.o"),))
+    found = run([str(tmp_path / "link.ld")], select_rules([RULE]), config).findings
+    assert [f.severity for f in found] == (["warning"] if fires else [])
+    if fires:
+        assert "COMMON symbols `counter` land there" in found[0].message
+
+
+def _nm_file(path) -> dict[str, int]:
+    lines = subprocess.run(["nm", path], capture_output=True, text=True, check=True).stdout
+    return {p[2]: int(p[0], 16) for p in map(str.split, lines.splitlines()) if len(p) == 3}
