@@ -13,6 +13,13 @@ LOAD segment with RWX permissions"); many kernel builds silence that with
 `--no-warn-rwx-segments`. Some boot stages (GRUB's `kernel.img`, Xen's and Linux's
 init code) accept it knowingly.
 
+Not reported for images whose permission flags nothing reads: a BIOS boot sector (an
+ELF linked at 0x7C00 and turned into the sector with `objcopy -O binary`; the firmware
+copies raw bytes) and an i386 executable linked wholly below 1 MiB with no
+boot-protocol header (real-mode or flat code such as a stage 2 or Linux's `setup.elf`,
+loaded raw by a boot sector). `ld -N` (`--omagic`), the usual way to link those,
+makes `.text` writable and its one segment RWE, harmlessly.
+
 ## Example
 ```ld
 SECTIONS {
@@ -66,6 +73,10 @@ LOG_PATTERNS = (
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield one finding per RWX PT_LOAD."""
+    from kernlint.bootsector.elf import raw_loaded
+
+    if raw_loaded(ctx):
+        return
     image = ctx.image
     for seg in image.load_segments:
         if seg.is_rwx:

@@ -12,6 +12,13 @@ code segment and the start of the data segment must be mapped either writable
 executable or not. Limine refuses such kernels; Linux's ELF loader maps the page with
 the later segment's permissions over the earlier one's.
 
+Not reported for images whose permission flags nothing reads: a BIOS boot sector (an
+ELF linked at 0x7C00 and turned into the sector with `objcopy -O binary`; the firmware
+copies raw bytes) and an i386 executable linked wholly below 1 MiB with no
+boot-protocol header (real-mode or flat code such as a stage 2 or Linux's `setup.elf`,
+loaded raw by a boot sector). `ld -N` (`--omagic`), the usual way to link those,
+makes `.text` writable and its one segment RWE, harmlessly.
+
 ## Example
 ```ld
 PHDRS { text PT_LOAD FLAGS(5); data PT_LOAD FLAGS(6); }
@@ -65,6 +72,10 @@ LOG_PATTERNS = (
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield one finding per pair of differently-permissioned segments sharing a page."""
+    from kernlint.bootsector.elf import raw_loaded
+
+    if raw_loaded(ctx):
+        return
     image = ctx.image
     page = ctx.config.page_size
     segs = sorted((s for s in image.load_segments if s.p_memsz), key=lambda s: (s.p_vaddr, s.index))

@@ -10,6 +10,13 @@ KL105), and usually comes from a flags typo (`"awx"` for `"ax"`) or from code an
 mixed in one section. Self-modifying boot code exists, but it should be a small,
 deliberate exception, not the whole text.
 
+Not reported for images whose permission flags nothing reads: a BIOS boot sector (an
+ELF linked at 0x7C00 and turned into the sector with `objcopy -O binary`; the firmware
+copies raw bytes) and an i386 executable linked wholly below 1 MiB with no
+boot-protocol header (real-mode or flat code such as a stage 2 or Linux's `setup.elf`,
+loaded raw by a boot sector). `ld -N` (`--omagic`), the usual way to link those,
+makes `.text` writable and its one segment RWE, harmlessly.
+
 ## Example
 ```asm
     .section .boot, "awx", @progbits
@@ -40,6 +47,10 @@ APPLIES_TO = frozenset({IMAGE})
 
 def check(ctx: Context) -> Iterator[Finding]:
     """Yield one finding per W+X section."""
+    from kernlint.bootsector.elf import raw_loaded
+
+    if raw_loaded(ctx):
+        return
     image = ctx.image
     linked = is_executable_file(image)
     for sec in image.sections:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from kernlint.bootsector import CONFIGURED, BootSector, Layout, infer_layout
 from kernlint.bootsector.bpb import vbr_layout
@@ -31,8 +32,11 @@ from kernlint.bootsector.layout import (
     SIGNATURE,
     SIGNATURE_OFFSET,
 )
-from kernlint.elf.constants import SHN_UNDEF, SHT_NOBITS, STT_FUNC, STT_NOTYPE, STT_OBJECT
+from kernlint.elf.constants import EM_386, SHN_UNDEF, SHT_NOBITS, STT_FUNC, STT_NOTYPE, STT_OBJECT
 from kernlint.elf.model import Image, Section, Symbol
+
+if TYPE_CHECKING:
+    from kernlint.context import Context
 
 ET_EXEC, ET_DYN = 2, 3
 
@@ -354,3 +358,40 @@ def contributors(image: Image, bs: BootSector, sections: list[Section]) -> tuple
             out.append(Contributor("symbol", y.name, y.st_value - base, size))
     key = lambda c: (-c.size, c.offset, c.name)  # noqa: E731
     return sorted(secs, key=key), sorted(out, key=key)
+
+
+#: Below this address (1 MiB) an x86 image is real-mode or flat code: no ELF loader
+#: puts anything there (GRUB's Multiboot loaders and QEMU's ``-kernel`` are handled
+#: apart, by the image's header), the BIOS and boot sectors load raw bytes.
+REAL_MODE_LIMIT = 0x100000
+
+
+def raw_loaded(ctx: Context) -> str | None:
+    """Why the program-header and section permission flags of ``ctx.image`` are read
+    by nothing, or None when a loader may honour them. True of a BIOS boot sector
+    (:attr:`Context.elf_boot_sector`: the firmware copies 512 raw bytes), and of an
+    i386 ET_EXEC whose allocated sections all lie below 1 MiB and that shows no boot
+    protocol (no Multiboot header, PVH note, ...; see
+    :attr:`Context.boot_protocols`): real-mode or flat code meant for
+    ``objcopy -O binary`` and loaded by a boot sector (Linux's ``setup.elf`` and
+    ``realmode.elf``, a stage 2 at 0x7e00). KL105, KL106 and KL109 stay silent then."""
+    image = ctx.image
+    if image is None or image.e_type not in (ET_EXEC, ET_DYN):
+        return None
+    bs = ctx.elf_boot_sector
+    if bs is not None:
+        return f"a BIOS boot sector ({bs.origin_from}): the firmware copies raw bytes"
+    if image.header.e_machine != EM_386 or ctx.boot_protocols - {"bios"}:
+        return None
+    sections = [s for s in image.sections if s.index and s.is_alloc and s.sh_size]
+    loads = [s for s in image.load_segments if s.p_memsz]
+    if not sections or not loads:
+        return None
+    if any(s.end > REAL_MODE_LIMIT for s in sections) or any(
+        s.vend > REAL_MODE_LIMIT or s.p_paddr + s.p_memsz > REAL_MODE_LIMIT for s in loads
+    ):
+        return None
+    return (
+        "an i386 image linked below 1 MiB with no boot-protocol header: real-mode or flat"
+        " code that a boot sector loads as raw bytes"
+    )
