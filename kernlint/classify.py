@@ -17,9 +17,34 @@ SECTOR_SIZE = 512
 #: malformed input (KL001), not an unrecognised one.
 ELF_SUFFIXES = (".elf", ".o", ".ko", ".so", ".mod", ".axf", ".efi.debug")
 
-#: File-name endings of GNU ld linker scripts (DESIGN.md, "Classify"); checked before
-#: the source endings, since ``.lds.S`` ends in ``.S``.
-SCRIPT_SUFFIXES = (".ld", ".lds", ".x", ".ld.S", ".lds.S")
+#: File-name endings of linker-script templates, longest first: the C-preprocessor
+#: templates of Linux, Xen, TF-A (``.ld.S``, ``.lds.S``), OpenSBI (``.ldS``), the
+#: ``.in`` files of autoconf/meson/cargo build scripts (limine, cortex-m-rt, embassy,
+#: NuttX, RIOT), and the ``.template``/``.tpl`` files of asterinas, NuttX, TF-A and the
+#: pico-sdk (``.template.ld``).
+TEMPLATE_SUFFIXES = (
+    ".ld.S.tpl",
+    ".lds.S.tpl",
+    ".ld.template",
+    ".lds.template",
+    ".template.ld",
+    ".ld.tpl",
+    ".lds.tpl",
+    ".ld.in",
+    ".lds.in",
+    ".x.in",
+    ".ld.S",
+    ".lds.S",
+    ".ldS",
+)
+
+#: File-name endings of GNU ld linker scripts and their templates (DESIGN.md,
+#: "Classify"): ``.ldscript`` is coreboot's libpayload's, the template endings
+#: (``.ld.S``, ``.ldS``, ``.ld.in``, ``.x.in``, ``.ld.template``, ...) are
+#: :data:`TEMPLATE_SUFFIXES`. Checked before the source
+#: endings, since ``.lds.S`` ends in ``.S``. Whether a file is a template is decided
+#: from its text when it is read (KL217).
+SCRIPT_SUFFIXES = (".ld", ".lds", ".x", ".ldscript", *TEMPLATE_SUFFIXES)
 
 #: File-name endings of sources whose assembly kernlint reads (KL6): GNU as (``.S``
 #: is preprocessed assembly, read textually), NASM, Rust (``global_asm!``/``asm!``/
@@ -32,7 +57,8 @@ _SKIP_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
 @dataclass(frozen=True)
 class Target:
     """A path to lint and its kind: ``image`` (ELF magic), ``not-elf`` (named like an ELF
-    file but is not one), ``script`` or ``source`` (by name: :data:`SCRIPT_SUFFIXES`,
+    file but is not one), ``script`` (a script or a template of one) or ``source`` (by
+    name: :data:`SCRIPT_SUFFIXES`,
     :data:`SOURCE_SUFFIXES`), ``boot-sector`` (by content: 512 bytes ending in
     ``55 AA``), or ``unknown``.
     ``explicit`` is True when the user named the file rather than a directory holding it."""

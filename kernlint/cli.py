@@ -168,6 +168,10 @@ def check(
             gc_sections=bool(gc_sections) or config.gc_sections,
             target_gc_sections=() if gc_sections else config.target_gc_sections,
         )
+    if script_path:  # ld reads it as it is: KL212 applies, not the template note
+        from dataclasses import replace
+
+        config = replace(config, scripts=(script_path,))
     if script_path and script_path not in paths:
         paths = (*paths, script_path)
     paths = paths or tuple(config.target_paths())

@@ -103,6 +103,8 @@ class Config:
     gc_sections: bool = False
     #: Per-target ``gc-sections``: (absolute image or script path, value).
     target_gc_sections: tuple[tuple[str, bool], ...] = ()
+    #: ``--script``: linker scripts the run was told ld reads as they are (KL212).
+    scripts: tuple[str, ...] = ()
 
     def layout_for(self, path: str, targeted: bool = False) -> str | None:
         """The boot-sector layout configured for ``path``: its target's, else (unless

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kernlint.layout.model import Layout
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
     from kernlint.ldscript.evaluate import Trace
+    from kernlint.ldscript.template import Template
     from kernlint.source import Source
     from kernlint.suppress import Suppression
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 IMAGE = "image"  # an ELF file: ET_EXEC, ET_DYN or ET_REL
 SCRIPT = "script"  # a GNU ld linker script that parses
 SCRIPT_INVALID = "script-invalid"  # a linker script that does not parse (KL002)
+#: A linker-script template the build turns into the script ld reads (C-preprocessor
+#: lines, `@VAR@`/`${VAR}`/`%VAR%` markers), not handed to ld as it is (KL217).
+SCRIPT_TEMPLATE = "script-template"
 SOURCE = "source"  # assembly or a file holding inline assembly: .S .s .asm .nasm .rs .c
 UNREADABLE = "unreadable"  # a file that could not be read or is malformed (KL001)
 BOOT_SECTOR = "boot-sector"  # a raw BIOS boot sector: 512 bytes ending in 55 AA, or forced
@@ -51,6 +55,8 @@ class Context:
     script: LoadedScript | None = None
     script_text: str | None = None
     syntax_error: ScriptSyntaxError | None = None
+    #: Why a ``script-template`` is one (see :mod:`kernlint.ldscript.template`).
+    template: Template | None = None
     error: InputError | None = None
     #: A raw boot sector (kind ``boot-sector``); ELF boot sectors are found by
     #: :func:`kernlint.bootsector.elf.elf_boot_sector` from ``image``.

@@ -28,6 +28,7 @@ from kernlint.context import (
     IMAGE,
     SCRIPT,
     SCRIPT_INVALID,
+    SCRIPT_TEMPLATE,
     SOURCE,
     UNREADABLE,
     Context,
@@ -286,9 +287,18 @@ def _script_context(path: str, config: Config) -> Context:
             path, f"binary data (a NUL byte at offset {data.index(0)}), not a linker script"
         )
     text = decode(data)
+    from kernlint.ldscript.template import unlinked_template
+
+    # A template (cpp lines, `@VAR@` markers) that ld does not read as it is: KL217 only.
+    template = unlinked_template(path, text, config)
+    if template is not None:
+        return Context(path, SCRIPT_TEMPLATE, config, script_text=text, template=template)
     try:
         loaded = load_script(path, text=text)
     except ScriptSyntaxError as err:
+        template = unlinked_template(path, text, config, parses=False)
+        if template is not None:  # named as a template, and not yet a script
+            return Context(path, SCRIPT_TEMPLATE, config, script_text=text, template=template)
         return Context(path, SCRIPT_INVALID, config, script_text=text, syntax_error=err)
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None

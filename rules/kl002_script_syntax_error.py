@@ -7,6 +7,15 @@ section `.text` opened at 4:3"), and each `INCLUDE` that cannot be followed: the
 is missing or outside the search folders, it includes itself, the chain is deeper
 than ld allows, or the included file does not parse.
 
+A linker-script template (C-preprocessor lines, `@VAR@`/`${VAR}`/`%VAR%` markers, or a
+template's name such as `.ld.in` on a file that does not parse) is not what ld reads,
+so it gets KL217's `info` note instead, never KL002. A template ld does read as it is
+(the `script` of a configured target, `--script`, a generated file) is checked here
+like any script. A file named as a template whose text is a plain script
+(cortex-m-rt's `link.x.in`, which its build copies to `OUT_DIR`) is checked, but an
+`INCLUDE` it names that is not there is reported at `info`: ld looks for it where the
+build puts the copy.
+
 ## Why is this bad?
 ld stops at the first syntax error with `ld:link.ld:12: syntax error` — a line and no
 column, and line 0 at end of file — and nothing is linked. The grammar has traps that
@@ -114,8 +123,14 @@ LOG_PATTERNS = (
 
 
 def check(ctx: Context) -> Iterator[Finding]:
-    """The syntax error of the main file, then one finding per INCLUDE problem."""
+    """The syntax error of the main file, then one finding per INCLUDE problem; nothing
+    for a template that ld does not read as it is (KL217's)."""
     err = ctx.syntax_error
+    if err is not None and ctx.script_text is not None:
+        from kernlint.ldscript.template import unlinked_template
+
+        if unlinked_template(ctx.path, ctx.script_text, ctx.config, parses=False) is not None:
+            return
     if err is not None:
         yield Finding(
             err.message,
@@ -128,6 +143,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
     if ctx.script is None:
         return
+    copied = _copied_template(ctx) if ctx.script.diagnostics else None
     for diag in ctx.script.diagnostics:
         span = diag.span
         message = diag.message
@@ -136,6 +152,14 @@ def check(ctx: Context) -> Iterator[Finding]:
         here = span.file == ctx.path
         if not here:
             message = f"{span}: {message}"
+        severity = None
+        if copied is not None and diag.kind == "missing":
+            severity = "info"
+            message = (
+                f"{message}; this file is named as a template (`{copied}`): its build writes"
+                " the script elsewhere (cortex-m-rt's and embassy's build scripts copy"
+                " `link.x.in` to `OUT_DIR`), where ld looks for the INCLUDE in its -L folders"
+            )
         yield Finding(
             message,
             Location(
@@ -146,4 +170,17 @@ def check(ctx: Context) -> Iterator[Finding]:
             )
             if here
             else Location(),
+            severity=severity,
         )
+
+
+def _copied_template(ctx: Context) -> str | None:
+    """The template ending of a script's name (``.x.in``) when its text is a plain
+    script and nothing says ld reads it where it is: the build copies it, and resolves
+    its INCLUDEs from where the copy goes."""
+    from kernlint.ldscript.template import handed_to_ld, template_suffix
+
+    suffix = template_suffix(ctx.path)
+    if suffix is None or handed_to_ld(ctx.path, ctx.script_text or "", ctx.config):
+        return None
+    return suffix

@@ -63,12 +63,20 @@ template, link the configured file, not the `.ld.in`.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Iterator
 
 from kernlint.context import SCRIPT, SCRIPT_INVALID, Context
 from kernlint.finding import Finding, Location
+from kernlint.ldscript.template import (
+    CONDITIONAL,
+    OPENING,
+    Directive,
+    Marker,
+    directives,
+    handed_to_ld,
+    markers,
+)
 from kernlint.logpattern import LogPattern
 
 ID = "KL212"
@@ -98,36 +106,6 @@ LOG_PATTERNS = (
     ),
 )
 
-_CONDITIONAL = ("if", "ifdef", "ifndef", "elif", "elifdef", "elifndef", "else", "endif")
-_DIRECTIVE = re.compile(
-    r"[ \t]*(#[ \t]*(include_next|include|ifdef|ifndef|if|elifdef|elifndef|elif|else"
-    r"|endif|define|undef|error|warning|pragma|line)(?![A-Za-z0-9_]))[^\n]*"
-)
-_MARKER = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)@")
-#: What ld skips: block comments (an unclosed one runs to the end), quoted strings and
-#: `#` line comments. Quoted strings are kept for the marker search.
-_SKIP = re.compile(r'/\*.*?(?:\*/|\Z)|"[^"\n]*"|#[^\n]*', re.S)
-
-
-def _lines(text: str) -> Iterator[tuple[int, int, str]]:
-    """(line number, offset, text) of each line."""
-    offset = 0
-    for number, line in enumerate(text.split("\n"), start=1):
-        yield number, offset, line
-        offset += len(line) + 1
-
-
-def _comment_ranges(text: str) -> list[tuple[int, int]]:
-    """Offsets of `/* */` comments (the only place a `#` line is not ld's comment)."""
-    return [(m.start(), m.end()) for m in _SKIP.finditer(text) if m.group(0).startswith("/*")]
-
-
-def _inside(ranges: list[tuple[int, int]], offset: int) -> bool:
-    """True when ``offset`` falls in one of the sorted, disjoint ``ranges``."""
-    index = bisect.bisect_right(ranges, (offset, float("inf"))) - 1
-    return index >= 0 and ranges[index][0] <= offset < ranges[index][1]
-
-
 _FIX = (
     "preprocess the script before linking (`cpp -P -undef -x c kernel.lds.S -o kernel.ld`),"
     " keep the template named `.lds.S`, and lint the preprocessed file"
@@ -147,7 +125,7 @@ def _directive_message(word: str, shown: str) -> str:
         macro = re.match(r"#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)", shown)
         name = f"`{macro.group(1)}`" if macro else "the macro"
         return f"{base}: nothing is defined, and a use of {name} is read as a symbol"
-    if word in _CONDITIONAL:
+    if word in CONDITIONAL:
         return f"{base} and keeps every branch: this `#{word}` matches no `#if` line"
     return f"{base}: `#{word}` has no effect"
 
@@ -166,79 +144,82 @@ def _block_message(
     )
 
 
-def _location(number: int, column: int, line: str) -> Location:
-    return Location(line=number, column=column, end_line=number, end_column=len(line.rstrip()) + 1)
+#: What each marker style does to the linkers (GNU ld 2.40, ld.lld 14; observed).
+_MARKER_EFFECT = {
+    "@VAR@": (
+        'GNU ld drops each `@` ("ignoring invalid character `@\' in expression") and reads'
+        ' `{name}` as a symbol; ld.lld stops ("malformed number: @")'
+    ),
+    "%VAR%": 'GNU ld stops with "syntax error"; ld.lld with "malformed number: %"',
+    "${VAR}": 'GNU ld stops with "syntax error"; ld.lld with "expected, but got {{"',
+    "{{ }}": 'GNU ld stops with "syntax error"; ld.lld with "malformed number: {{"',
+    "{% %}": 'GNU ld stops with "syntax error"; ld.lld with "malformed number: {{"',
+}
+_MARKER_FIX = (
+    "link the configured output of the template (meson `configure_file`, autoconf"
+    " `AC_CONFIG_FILES`, CMake `configure_file`, the build's `sed`), not the template itself"
+)
+
+
+def _why(reason: str) -> str:
+    return (
+        f"; kernlint takes this file for what ld reads because {reason}: if the build"
+        " generates the script from it, lint the generated script instead"
+    )
 
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per `#if` block, per other preprocessor line, and per line with
-    template markers."""
+    template markers, in a script ld reads as it is (a configured target's script,
+    ``--script``, or a generated file: :func:`~kernlint.ldscript.template.handed_to_ld`)."""
     text = ctx.script_text
-    if text is None or ctx.path.endswith(".S"):
+    if text is None or ("#" not in text and not any(c in text for c in "@$%{")):
         return
-    if "#" not in text and "@" not in text:
+    found_directives = directives(text)
+    found_markers = markers(text, frozenset(d.line for d in found_directives))
+    if not found_directives and not found_markers:
         return
-    comments = _comment_ranges(text)
+    reason = handed_to_ld(ctx.path, text, ctx.config)
+    if reason is None:
+        return  # a template the build preprocesses: KL217's
+    fix, marker_fix = _FIX + _why(reason), _MARKER_FIX + _why(reason)
     found: list[tuple[int, Finding]] = []
-    #: Open conditionals: [line number, column, word, shown text, line, branches].
-    blocks: list[list] = []
-    for number, offset, line in _lines(text):
-        match = _DIRECTIVE.match(line)
-        if match is not None and not _inside(comments, offset + match.start(1)):
-            word, column = match.group(2), match.start(1) + 1
-            shown = _shown(match.group(0))
-            if word in ("if", "ifdef", "ifndef"):
-                blocks.append([number, column, word, shown, line, []])
-            elif word in _CONDITIONAL and blocks:
-                if word == "endif":
-                    start, col, opening_word, opening, first, branches = blocks.pop()
-                    message = _block_message(opening_word, opening, branches, number)
-                    found.append((start, Finding(message, _location(start, col, first), fix=_FIX)))
-                else:
-                    blocks[-1][5].append((number, word))
+    #: Open conditionals: [directive, branches].
+    blocks: list[tuple[Directive, list[tuple[int, str]]]] = []
+    for d in found_directives:
+        shown = _shown(d.text)
+        loc = Location(line=d.line, column=d.column, end_line=d.line, end_column=d.end_column)
+        if d.word in OPENING:
+            blocks.append((d, []))
+        elif d.word in CONDITIONAL and blocks:
+            if d.word == "endif":
+                opening, branches = blocks.pop()
+                message = _block_message(opening.word, _shown(opening.text), branches, d.line)
+                found.append((opening.line, Finding(message, _at(opening), fix=fix)))
             else:
-                message = _directive_message(word, shown)
-                found.append((number, Finding(message, _location(number, column, line), fix=_FIX)))
-            continue
-        markers = [
-            m
-            for m in _MARKER.finditer(line)
-            if not _inside(comments, offset + m.start()) and not _in_hash_comment(line, m.start())
-        ]
-        if markers:
-            first_m, last_m = markers[0], markers[-1]
-            names = ", ".join(dict.fromkeys(f"`{m.group(0)}`" for m in markers))
-            message = (
-                f"{names} is a template marker left unsubstituted: GNU ld drops each `@`"
-                ' ("ignoring invalid character `@\' in expression") and reads'
-                f' `{first_m.group(1)}` as a symbol; ld.lld stops ("malformed number: @")'
-            )
-            loc = Location(
-                line=number,
-                column=first_m.start() + 1,
-                end_line=number,
-                end_column=last_m.end() + 1,
-            )
-            fix = (
-                "link the configured output of the template (meson `configure_file`,"
-                " autoconf `AC_CONFIG_FILES`), not the template itself"
-            )
-            found.append((number, Finding(message, loc, fix=fix)))
-    for start, col, opening_word, opening, first, branches in blocks:
-        message = _block_message(opening_word, opening, branches, None)
-        found.append((start, Finding(message, _location(start, col, first), fix=_FIX)))
+                blocks[-1][1].append((d.line, d.word))
+        else:
+            found.append((d.line, Finding(_directive_message(d.word, shown), loc, fix=fix)))
+    for opening, branches in blocks:
+        message = _block_message(opening.word, _shown(opening.text), branches, None)
+        found.append((opening.line, Finding(message, _at(opening), fix=fix)))
+    by_line: dict[int, list[Marker]] = {}
+    for m in found_markers:
+        by_line.setdefault(m.line, []).append(m)
+    for number, line_markers in by_line.items():
+        first_m, last_m = line_markers[0], line_markers[-1]
+        names = ", ".join(dict.fromkeys(f"`{m.text}`" for m in line_markers))
+        effect = _MARKER_EFFECT[first_m.style].format(name=first_m.name)
+        what = "are template markers" if ", " in names else "is a template marker"
+        message = f"{names} {what} left unsubstituted: {effect}"
+        loc = Location(
+            line=number, column=first_m.column, end_line=number, end_column=last_m.end_column
+        )
+        found.append((number, Finding(message, loc, fix=marker_fix)))
     found.sort(key=lambda item: item[0])
     for _, finding in found:
         yield finding
 
 
-def _in_hash_comment(line: str, column: int) -> bool:
-    """True when ``column`` of ``line`` follows a `#` that ld reads as a comment
-    (a `#` outside quotes)."""
-    quoted = False
-    for char in line[:column]:
-        if char == '"':
-            quoted = not quoted
-        elif char == "#" and not quoted:
-            return True
-    return False
+def _at(d: Directive) -> Location:
+    return Location(line=d.line, column=d.column, end_line=d.line, end_column=d.end_column)

@@ -10,20 +10,32 @@ import subprocess
 
 import pytest
 
-from kernlint.config import Config
+from kernlint.config import Config, load_config
 from kernlint.context import SCRIPT_INVALID, Context
+from kernlint.engine import run, select_rules
 from rules.kl212_unpreprocessed_script import check
-from tests.conftest import findings_of, sample
+from tests.conftest import sample
 
 RULE = "KL212"
 HAVE_GNU = bool(shutil.which("as") and shutil.which("ld"))
 HAVE_LLD = bool(shutil.which("as") and shutil.which("ld.lld"))
 
 
-def lint(tmp_path, text: str, name: str = "kernel.ld") -> list:
+def lint(tmp_path, text: str, name: str = "kernel.ld", linked: bool = True) -> list:
+    """KL212's findings on ``text`` saved as ``name``; ``linked``: as with ``--script``
+    (ld reads the file as it is), else as a file of a source tree."""
     path = tmp_path / name
     path.write_text(text)
-    return findings_of(path, RULE)
+    config = Config(scripts=(str(path),)) if linked else Config()
+    return run([str(path)], select_rules([RULE]), config).findings
+
+
+def sample_findings(name: str) -> list:
+    """KL212's findings on a sample script, with the sample's kernlint.toml (whose
+    targets name the bad scripts: the Makefile hands them to ld as they are)."""
+    path = sample("kl212", name)
+    config = load_config(path.parent / "kernlint.toml")
+    return run([str(path)], select_rules([RULE]), config).findings
 
 
 SECTIONS = "SECTIONS\n{\n  .text : { *(.text .text.*) }\n}\n"
@@ -32,7 +44,7 @@ SECTIONS = "SECTIONS\n{\n  .text : { *(.text .text.*) }\n}\n"
 
 
 def test_ifdef_block_and_define():
-    define, block = findings_of(sample("kl212", "bad-ifdef.ld"), RULE)
+    define, block = sample_findings("bad-ifdef.ld")
     assert (define.location.line, define.location.column, define.location.end_column) == (
         3,
         1,
@@ -50,13 +62,13 @@ def test_ifdef_block_and_define():
 
 
 def test_include():
-    (f,) = findings_of(sample("kl212", "bad-include.ld"), RULE)
+    (f,) = sample_findings("bad-include.ld")
     assert (f.location.line, f.location.column) == (2, 1)
     assert f.message.endswith("reads `#` as a comment: nothing is included")
 
 
 def test_template_marker():
-    (f,) = findings_of(sample("kl212", "bad-template.ld"), RULE)
+    (f,) = sample_findings("bad-template.ld")
     loc = f.location
     assert (loc.line, loc.column, loc.end_line, loc.end_column) == (6, 9, 6, 22)
     assert "`@KERNEL_BASE@` is a template marker left unsubstituted" in f.message
@@ -67,7 +79,7 @@ def test_template_marker():
 
 def test_fixed_twins():
     for name in ("good-ifdef.ld", "good-include.ld", "good-template.ld"):
-        assert findings_of(sample("kl212", name), RULE) == [], name
+        assert sample_findings(name) == [], name
 
 
 def test_committed_logs_hold_the_linkers_words():
@@ -169,7 +181,8 @@ def test_unmatched_and_unclosed(tmp_path):
 def test_markers(tmp_path, line, column, names):
     (f,) = lint(tmp_path, f"ENTRY(_start)\n{line}\n{SECTIONS}")
     assert (f.location.line, f.location.column) == (2, column)
-    assert f.message.startswith(f"{names} is a template marker")
+    what = "are template markers" if ", " in names else "is a template marker"
+    assert f.message.startswith(f"{names} {what}")
 
 
 @pytest.mark.parametrize(
@@ -185,10 +198,10 @@ def test_not_markers(tmp_path, line):
     assert lint(tmp_path, f"ENTRY(_start)\n{line}\n{SECTIONS}") == []
 
 
-@pytest.mark.parametrize("name", ["kernel.lds.S", "kernel.ld.S"])
-def test_preprocessed_templates_are_skipped(tmp_path, name):
+@pytest.mark.parametrize("name", ["kernel.lds.S", "kernel.ld.S", "kernel.ld", "link.ld.in"])
+def test_templates_in_a_source_tree_are_not_reported(tmp_path, name):
     text = f"#include <asm/page.h>\nENTRY(_start)\n#ifdef X\n{SECTIONS}#endif\n"
-    assert lint(tmp_path, text, name) == []
+    assert lint(tmp_path, text, name, linked=False) == []
 
 
 def test_script_that_does_not_parse(tmp_path):
@@ -198,9 +211,8 @@ def test_script_that_does_not_parse(tmp_path):
     )
     path = tmp_path / "kernel.ld"
     path.write_text(text)
-    from kernlint.engine import run, select_rules
-
-    found = run([str(path)], select_rules(["KL002", RULE])).findings
+    config = Config(scripts=(str(path),))
+    found = run([str(path)], select_rules(["KL002", RULE]), config).findings
     assert [(f.rule, f.location.line) for f in found] == [
         ("KL212", 1),
         ("KL212", 5),
@@ -209,10 +221,13 @@ def test_script_that_does_not_parse(tmp_path):
 
 
 def test_invalid_context_directly():
-    ctx = Context("x.ld", SCRIPT_INVALID, Config(), script_text="#if A\nSECTIONS {\n#endif\n")
+    text = "#if A\nSECTIONS {\n#endif\n"
+    ctx = Context("x.ld", SCRIPT_INVALID, Config(scripts=("x.ld",)), script_text=text)
     (f,) = check(ctx)
     assert f.location.line == 1 and "(to `#endif` at line 3)" in f.message
+    assert "because it was named with --script" in f.fix
     assert list(check(Context("x.ld", SCRIPT_INVALID, Config()))) == []
+    assert list(check(Context("x.ld", SCRIPT_INVALID, Config(), script_text=text))) == []
 
 
 # ----------------------------------------------------------------------------- ground truth
