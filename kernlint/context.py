@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
     from kernlint.ldscript.evaluate import Trace
     from kernlint.ldscript.template import Template
+    from kernlint.project import Project
     from kernlint.source import Source
     from kernlint.suppress import Suppression
 
@@ -63,6 +64,10 @@ class Context:
     boot_sector: BootSector | None = None
     #: Filled by the engine once the other rules have run (for KL003).
     unused_suppressions: tuple[Suppression, ...] = ()
+    #: The run's project context (:class:`kernlint.project.Project`): the linker
+    #: scripts given in the run, the configured targets' and the repository's, read on
+    #: first use (KL601, KL602; KL101/KL102 on objects). None outside a run.
+    project: Project | None = None
 
     @property
     def text(self) -> str | None:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from kernlint.classify import Target, expand
 from kernlint.config import Config
@@ -35,6 +36,9 @@ from kernlint.context import (
 )
 from kernlint.errors import InputError, UsageError
 from kernlint.finding import SEVERITIES, Finding, severity_rank
+
+if TYPE_CHECKING:
+    from kernlint.project import Project
 
 RULE_ID = r"^KL\d{3}$"
 RULE_NAME = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -240,9 +244,16 @@ class RunResult:
         return any(severity_rank(f.severity) <= severity_rank(fail_on) for f in self.findings)
 
 
-def build_context(target: Target, config: Config) -> Context:
+def build_context(target: Target, config: Config, project: Project | None = None) -> Context:
     """Read ``target`` into a :class:`Context`; a read failure gives an ``unreadable``
-    context carrying the :class:`InputError`."""
+    context carrying the :class:`InputError`. ``project`` is the run's
+    :class:`~kernlint.project.Project` (the linker scripts that place sections), shared
+    by every context of the run."""
+    ctx = _read_context(target, config)
+    return ctx if project is None else replace(ctx, project=project)
+
+
+def _read_context(target: Target, config: Config) -> Context:
     if target.kind == "not-elf":
         err = InputError(target.path, "not an ELF file (no \\x7fELF magic), though named like one")
         return Context(target.path, UNREADABLE, config, error=err)
@@ -367,7 +378,13 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
     findings: list[Finding] = []
     skipped: list[tuple[str, str]] = []
     files = 0
-    for target in expand(paths):
+    from kernlint.project import Project
+
+    targets = list(expand(paths))
+    # The run's project context: reads nothing until a rule asks (KL601, KL602, KL101
+    # and KL102 on objects ask where the linker scripts put a section).
+    project = Project(tuple(t.path for t in targets if t.kind == SCRIPT), config)
+    for target in targets:
         if target.kind == "unknown" and target.explicit and config.layout_for(target.path):
             target = replace(target, kind=BOOT_SECTOR)  # named with a boot-sector layout
         if target.kind == "unknown":
@@ -375,7 +392,9 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
                 skipped.append((target.path, "not recognised as an ELF file; skipped"))
             continue
         files += 1
-        ctx = build_context(target, config)
+        ctx = build_context(target, config, project)
+        if ctx.script is not None and ctx.script_text is not None:
+            project.offer(target.path, ctx.script, ctx.script_text)
         path_ignores = config.ignored_for(target.path)
         try:
             findings.extend(

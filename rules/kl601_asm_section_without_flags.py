@@ -12,6 +12,10 @@ and C/C++ `asm`/`__asm__` statements. The finding points at the section name; th
 fix names the flags: `"ax", @progbits` for code, `"a"` or `"aw", @progbits` for
 data, `"aw", @nobits` for space that is only reserved (`.skip`, `.space`, `.zero`).
 
+Names are case-sensitive, as in GNU as: `.section VECTORS` gets no flags like
+`.section vectors`; in a `.S` file an upper-case name is taken for a cpp macro only
+when the file `#define`s it or it is spelled like one (`TEXT_SECTION`, `__HEAD`).
+
 Which names count as known depends on the assembler that reads the text: GNU as's
 list (binutils' special sections) for `.s`, `.S` and `.asm`; LLVM's much shorter
 one (`.text*`, `.init`, `.fini`, `.data*`, `.data1`, `.bss*`, `.rodata*`,
@@ -19,6 +23,19 @@ one (`.text*`, `.init`, `.fini`, `.data*`, `.data1`, `.bss*`, `.rodata*`,
 `.tbss*`) for Rust, which rustc always assembles with LLVM; and both for C and
 C++, which GCC hands to GNU as and clang to LLVM. So `.section .noinit` passes in
 a `.s` file and is reported in a `global_asm!`.
+
+Whether the section is lost is the linker script's to say: GNU ld gives an output
+section the union of its inputs' flags, so a flagless section merged into an
+allocated output section (`.text : { *(.text) *(.boot) }`, where the `.text` every
+GNU as object has brings `AX`) is loaded and executable. KL601 asks the scripts that
+place the section: those given in the same run, those of configured
+`[[tool.kernlint.target]]`s and, in a git repository, the project's own tracked
+linker scripts (the nearest to the source decide; pre-commit passes only the changed
+source). Merged into allocated output (or discarded) by every deciding script: no
+finding. Alone in an output section of its own (`.boot : { KEEP(*(.boot)) }`), with
+only non-allocated inputs, or an orphan: an error that names the script and line.
+No script found, or only templates kernlint does not preprocess that name the
+section: a warning that says the verdict depends on the script.
 
 A section keeps the flags of its first `.section`; a later one that names it
 without flags is fine, and one that adds flags after a bare first one comes too
@@ -63,6 +80,10 @@ or a name GNU as derives `"ax"` from (`.text.boot`, `.init`). In a C or Rust
   defaults first").
 - phip1611, "GNU ld Discards Section Containing Code" (blog and repository).
 - Rust Reference, "Inline assembly" (template strings are joined with newlines).
+- ld manual, "Input Section Basics" and "Orphan Sections"; `ld/ldlang.c`
+  `lang_add_section` (the output section takes the union of its inputs' flags).
+  Checked with GNU ld 2.40 in `tests/test_project.py` (merged: `AX`; alone, with only
+  non-allocated inputs, or orphaned: no flags, no `PT_LOAD`).
 """
 
 from __future__ import annotations
@@ -155,11 +176,11 @@ def check(ctx: Context) -> Iterator[Finding]:
     """One finding per unflagged section, at its first `.section`."""
     from kernlint.source.flags import LLVM, derives_flags
     from kernlint.source.gas import INSTRUCTION, walk
-    from kernlint.source.model import NASM, RUST
+    from kernlint.source.model import GAS, RUST, C
 
     source = ctx.source
-    if source is None or source.language == NASM:
-        return
+    if source is None or source.language not in (GAS, RUST, C):
+        return  # NASM is KL602's; MASM, armasm and fasm are not read
     frags = source.fragments
     if not frags:
         return
@@ -175,6 +196,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         blind = [a for a in assemblers if not derives_flags(rec.name, a)]
         if not blind:
             continue
+        verdict = _script_verdict(ctx, rec.name)
+        if verdict is False:
+            continue
         frag = frags[rec.fragment]
         line, column = _where(source, frag, d.name_start)
         end_line, end_column = source.position(frag.file_offset(d.name_end - 1) + 1)
@@ -187,10 +211,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             who += " (clang's)" if blind[0] == LLVM else " (GCC's)"
         message = (
             f"`.{d.op} {written}` gives no flags and {who} derives none from the name:"
-            " the section is not allocated (no SHF_ALLOC, no SHF_EXECINSTR), so the"
-            f" {_content_phrase(source, frags, rec)} end up in no PT_LOAD and no loader"
-            " copies them"
+            " the section is not allocated (no SHF_ALLOC, no SHF_EXECINSTR)"
         )
+        content = _content_phrase(source, frags, rec)
+        if verdict is None or verdict.severity is None:
+            message += f", so the {content} end up in no PT_LOAD and no loader copies them"
+        else:
+            message += f"; whether the {content} are loaded depends on the linker script"
         if INSTRUCTION in rec.content:
             message += " (KL101 on the object)"
         flagged_later = [(i, x) for i, x in rec.later if x.flags]
@@ -201,6 +228,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"; the flags at line {later_line} come too late: a section keeps the"
                 " flags of its first `.section` (GNU as 2.40 rejects the change)"
             )
+        if verdict is not None:
+            message += verdict.text
         fixed = f'.{d.op} {written}, "{flags}", @{sec_type}'
         fix = f"give it flags: `{fixed}` ({why})"
         if frag.origin != "file":
@@ -210,4 +239,19 @@ def check(ctx: Context) -> Iterator[Finding]:
             message,
             Location(line=line, column=column, end_line=end_line, end_column=end_column),
             fix=fix,
+            severity=(verdict.severity if verdict is not None else None) or "",
         )
+
+
+def _script_verdict(ctx: Context, name: str):
+    """What the linker scripts say about section ``name`` (see
+    :func:`kernlint.project.judge`): False when they merge it into allocated output or
+    discard it (silent), None outside a run (no project context: report as is), else
+    the :class:`~kernlint.project.Verdict`."""
+    if ctx.project is None:
+        return None
+    from kernlint.project import SHF_ALLOC, judge, object_names
+
+    found = ctx.project.place(ctx.path, name, object_names(ctx.path), 0, SHF_ALLOC)
+    verdict = judge(found, name, SHF_ALLOC)
+    return False if verdict is None else verdict

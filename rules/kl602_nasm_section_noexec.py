@@ -11,6 +11,17 @@ executable by default; the other known names (`.data`, `.rodata`, `.bss`, `.tdat
 the attributes of its first declaration: a later `section NAME exec` does not help
 (NASM: "incompatible section attributes ignored on redeclaration").
 
+The linker script decides whether the code stays non-executable: GNU ld gives an
+output section the union of its inputs' flags, so `section .text.get_cpu_num`
+collected by `.text : { *(.text .text.*) }` with the `.text` of other objects lands
+in an `AX` output section. As for KL601, the scripts given in the run, those of
+configured targets and the repository's tracked scripts (the nearest decide) are
+asked: merged with executable inputs or discarded: no finding; alone in its output
+section, or an orphan: reported; no script found: reported, saying the verdict
+depends on the script. `.asm` files in MASM (`CODE32 SEGMENT RW`, `.model`,
+`PROC`/`ENDP`), armasm (`AREA`) or fasm (`format ELF64`) syntax are not NASM and are
+not read.
+
 ## Why is this bad?
 For an ELF section name it does not know, NASM uses `progbits alloc noexec nowrite
 align=1` (`output/outelf.c`, `elf_known_sections`; names match exactly, so
@@ -42,6 +53,8 @@ or put the code in `section .text`.
   "`progbits alloc noexec nowrite align=1`").
 - NASM `output/outelf.c`, `elf_known_sections` and `elf_section_names`.
 - System V gABI, "Sections" (`SHF_EXECINSTR`) and "Program Header" (`PF_X`).
+- `ld/ldlang.c` `lang_add_section` (output flags are the union of the inputs');
+  checked with GNU ld 2.40 and NASM 2.16 in `tests/test_project.py`.
 """
 
 from collections.abc import Iterator
@@ -71,6 +84,9 @@ def check(ctx: Context) -> Iterator[Finding]:
         words = d.attribute_words
         if "exec" in words:
             continue
+        verdict = _script_verdict(ctx, d.name)
+        if verdict is False:
+            continue
         line, column = source.position(d.name_start)
         end_line, end_column = source.position(d.name_end)
         insn_line, _ = source.position(rec.content[INSTRUCTION])
@@ -80,9 +96,14 @@ def check(ctx: Context) -> Iterator[Finding]:
         message = (
             f"`section {d.name}` {why}, and NASM gives a section name it does not know"
             f" `progbits alloc noexec nowrite`{known}: the instructions from line"
-            f" {insn_line} land in a section without SHF_EXECINSTR, in a segment without"
-            " PF_X (KL102 on the object)"
+            f" {insn_line} land in a section without SHF_EXECINSTR"
         )
+        if verdict is None or verdict.severity is None:
+            message += ", in a segment without PF_X (KL102 on the object)"
+        else:
+            message += (
+                "; whether they are executable depends on the linker script (KL102 on the object)"
+            )
         late = [x for x in rec.later if "exec" in x.attribute_words]
         if late:
             late_line, _ = source.position(late[0].name_start)
@@ -90,10 +111,27 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"; the `exec` at line {late_line} is ignored: a section keeps the"
                 " attributes of its first declaration"
             )
+        if verdict is not None:
+            message += verdict.text
         align = next((a.split("=", 1)[1] for a in d.attributes if a.startswith("align=")), "16")
         yield Finding(
             message,
             Location(line=line, column=column, end_line=end_line, end_column=end_column),
             fix=f"declare it executable: `section {d.name} progbits alloc exec nowrite"
             f" align={align}`",
+            severity=(verdict.severity if verdict is not None else None) or "",
         )
+
+
+def _script_verdict(ctx: Context, name: str):
+    """What the linker scripts say about section ``name`` (see
+    :func:`kernlint.project.judge`): False when they merge it into an output section
+    with executable inputs, or discard it (silent), None outside a run, else the
+    :class:`~kernlint.project.Verdict`."""
+    if ctx.project is None:
+        return None
+    from kernlint.project import SHF_ALLOC, SHF_EXECINSTR, judge, object_names
+
+    found = ctx.project.place(ctx.path, name, object_names(ctx.path), SHF_ALLOC, SHF_EXECINSTR)
+    verdict = judge(found, name, SHF_EXECINSTR)
+    return False if verdict is None else verdict

@@ -1,0 +1,257 @@
+"""The project context (kernlint/project.py): KL601 and KL602 ask the linker scripts
+where a section goes. Each case is a reproduction written for kernlint, linked with
+GNU ld 2.40, and both what ld does (readelf) and what kernlint reports are asserted."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kernlint.engine import run, select_rules
+from kernlint.project import ALONE, DISCARDED, MERGED, ORPHAN, Project
+from tests.support.readelf import readelf
+
+needs = pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("as", "ld", "nasm", "git")),
+    reason="GNU as/ld, nasm and git are needed (sh tests/setup.sh)",
+)
+
+START = "\t.section mysec\n\t.globl _start\n_start:\thlt\n"
+OTHER = "\t.text\n\t.globl f\nf:\tret\n"
+CPU = (
+    "bits 64\nsection .text.get_cpu_num\nglobal get_cpu_num\nget_cpu_num:\n  xor eax, eax\n  ret\n"
+)
+
+
+def _as(tmp: Path, name: str, text: str) -> Path:
+    src = tmp / name
+    src.write_text(text)
+    obj = src.with_suffix(".o")
+    if name.endswith(".asm"):
+        cmd = ["nasm", "-f", "elf64", "-o", str(obj), str(src)]
+    else:
+        cmd = ["as", "--64", "-o", str(obj), str(src)]
+    subprocess.run(cmd, check=True, capture_output=True)
+    return src
+
+
+def _link(tmp: Path, script: str, *objects: str) -> Path:
+    ld = tmp / "link.ld"
+    ld.write_text(script)
+    out = tmp / "out.elf"
+    subprocess.run(
+        ["ld", "-o", str(out), "-T", str(ld), *(str(tmp / o) for o in objects)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def _check(*paths: Path, rules=("KL601", "KL602")) -> list:
+    return run([str(p) for p in paths], select_rules(list(rules))).findings
+
+
+def _loaded(elf: Path, name: str) -> bool:
+    """True when section ``name`` of ``elf`` is allocated and lies in a PT_LOAD."""
+    info = readelf(elf)
+    return "A" in info.section(name).flags and any(name in s.sections for s in info.loads)
+
+
+@needs
+def test_merged_by_the_script_is_silent(tmp_path):
+    """`.text : { *(.text) *(mysec) }`: ld gives .text the union of its inputs' flags
+    (AX), and _start is loaded."""
+    src = _as(tmp_path, "start.S", START)
+    _as(tmp_path, "other.s", OTHER)
+    elf = _link(
+        tmp_path, "SECTIONS { . = 1M; .text : { *(.text) *(mysec) } }", "start.o", "other.o"
+    )
+    assert readelf(elf).section(".text").flags == "AX" and _loaded(elf, ".text")
+    assert _check(src, tmp_path / "link.ld") == []
+    # Even without other.o: the empty .text GNU as writes in start.o brings AX.
+    elf = _link(tmp_path, "SECTIONS { . = 1M; .text : { *(.text) *(mysec) } }", "start.o")
+    assert readelf(elf).section(".text").flags == "AX"
+
+
+@needs
+def test_alone_in_its_output_section_is_an_error(tmp_path):
+    """The seed shape: `.bootcode : { KEEP(*(mysec)) }` stays without flags, in no
+    PT_LOAD."""
+    src = _as(tmp_path, "start.S", START)
+    _as(tmp_path, "other.s", OTHER)
+    script = "SECTIONS { . = 1M; .text : { *(.text) }\n .bootcode : { KEEP(*(mysec)) } }"
+    elf = _link(tmp_path, script, "start.o", "other.o")
+    assert readelf(elf).section(".bootcode").flags == "" and not _loaded(elf, ".bootcode")
+    (f,) = _check(src, tmp_path / "link.ld")
+    assert f.rule == "KL601" and f.severity == "error"
+    assert "link.ld:2` puts it in output section .bootcode" in f.message
+    assert "no PT_LOAD" in f.message
+
+
+@needs
+def test_with_only_non_allocated_inputs_is_an_error(tmp_path):
+    src = _as(tmp_path, "start.S", START)
+    _as(tmp_path, "other.s", OTHER)
+    script = "SECTIONS { . = 1M; .text : { *(.text) } .info : { *(mysec) *(.comment) } }"
+    elf = _link(tmp_path, script, "start.o", "other.o")
+    assert readelf(elf).section(".info").flags == ""
+    (f,) = _check(src, tmp_path / "link.ld")
+    assert f.severity == "error" and "no allocated input section goes there" in f.message
+
+
+@needs
+def test_data_statements_and_empty_allocated_inputs_allocate(tmp_path):
+    """`LONG(0)` and an empty `.data` input make the output section allocated (A, WA)."""
+    src = _as(tmp_path, "start.S", START)
+    _as(tmp_path, "other.s", OTHER)
+    for body, flags in (("*(mysec) LONG(0)", "A"), ("*(.data) *(mysec)", "WA")):
+        script = f"SECTIONS {{ . = 1M; .text : {{ *(.text) }} .boot : {{ {body} }} }}"
+        elf = _link(tmp_path, script, "start.o", "other.o")
+        assert readelf(elf).section(".boot").flags == flags, body
+        assert _check(src, tmp_path / "link.ld") == [], body
+
+
+@needs
+def test_orphan_is_an_error(tmp_path):
+    """A flagless orphan: ld places it at address 0, outside every PT_LOAD."""
+    src = _as(tmp_path, "start.S", START)
+    _as(tmp_path, "other.s", OTHER)
+    elf = _link(tmp_path, "SECTIONS { . = 1M; .text : { *(.text) } }", "start.o", "other.o")
+    assert readelf(elf).section("mysec").flags == "" and not _loaded(elf, "mysec")
+    (f,) = _check(src, tmp_path / "link.ld")
+    assert f.severity == "error" and "orphan" in f.message and "link.ld" in f.message
+
+
+def test_no_script_is_a_warning_that_names_the_shapes(tmp_path):
+    src = tmp_path / "start.S"
+    src.write_text(START)
+    (f,) = _check(src)
+    assert f.severity == "warning"
+    assert "no linker script was found" in f.message
+    assert "`mysec : { KEEP(*(mysec)) }`" in f.message and "*(mysec) }`" in f.message
+
+
+@needs
+def test_upper_case_name_merged_or_alone(tmp_path):
+    src = _as(tmp_path, "vec.S", "\t.section VECTORS\n\t.globl _start\n_start:\tnop\n")
+    elf = _link(tmp_path, "SECTIONS { . = 1M; .text : { *(VECTORS) *(.text) } }", "vec.o")
+    assert readelf(elf).section(".text").flags == "AX"
+    assert _check(src, tmp_path / "link.ld") == []
+    elf = _link(
+        tmp_path, "SECTIONS { . = 1M; .vec : { *(VECTORS) } .text : { *(.text) } }", "vec.o"
+    )
+    assert readelf(elf).section(".vec").flags == ""
+    (f,) = _check(src, tmp_path / "link.ld")
+    assert f.severity == "error" and "VECTORS" in f.message
+
+
+@needs
+def test_nasm_text_subsection_collected_with_text(tmp_path):
+    """NASM gives `.text.get_cpu_num` `A` only (it matches names exactly); collected
+    by `*(.text .text.*)` with another object's `.text` it lands in an AX output
+    section and an R E segment."""
+    src = _as(tmp_path, "cpu.asm", CPU)
+    _as(tmp_path, "other.s", OTHER)
+    assert readelf(tmp_path / "cpu.o").section(".text.get_cpu_num").flags == "A"
+    elf = _link(tmp_path, "SECTIONS { . = 1M; .text : { *(.text .text.*) } }", "cpu.o", "other.o")
+    assert readelf(elf).section(".text").flags == "AX"
+    assert _check(src, tmp_path / "link.ld") == []
+    # Alone in an output section of its own it stays A, in a segment without PF_X.
+    script = "SECTIONS { . = 1M; .cpu : { *(.text.get_cpu_num) } .text : { *(.text) } }"
+    elf = _link(tmp_path, script, "cpu.o", "other.o")
+    assert readelf(elf).section(".cpu").flags == "A"
+    (f,) = _check(src, tmp_path / "link.ld")
+    assert f.rule == "KL602" and f.severity == "warning" and "no executable input" in f.message
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+    )
+
+
+@needs
+def test_repository_scripts_decide_for_a_source_given_alone(tmp_path):
+    """pre-commit passes only the changed source: the tracked scripts of its
+    repository decide; the nearest ones to the source first."""
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "start.S").write_text(START)
+    (repo / "linker.ld").write_text("SECTIONS { . = 1M; .text : { *(.text) *(mysec) } }\n")
+    (repo / "other").mkdir()
+    (repo / "other" / "far.ld").write_text("SECTIONS { .mysec : { *(mysec) } }\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    assert _check(repo / "src" / "start.S") == []
+    # A nearer script that leaves it alone decides, and the message names both.
+    (repo / "src" / "boot.ld").write_text(
+        "SECTIONS { .b : { KEEP(*(mysec)) } .text : { *(.text) } }"
+    )
+    _git(repo, "add", ".")
+    (f,) = _check(repo / "src" / "start.S")
+    assert f.severity == "error" and "src/boot.ld:1" in f.message
+    # An untracked script is not the project's.
+    (repo / "src" / "boot.ld").unlink()
+    _git(repo, "rm", "-q", "--cached", "src/boot.ld")
+    (repo / "src" / "untracked.ld").write_text("SECTIONS { .b : { *(mysec) } }")
+    assert _check(repo / "src" / "start.S") == []
+
+
+@needs
+def test_a_template_that_names_the_section_makes_a_warning(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "start.S").write_text(START)
+    (repo / "kernel.lds.S").write_text(
+        "#include <asm/vmlinux.lds.h>\nSECTIONS { .text : { *(.text) *(mysec) } }\n"
+    )
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    (f,) = _check(repo / "start.S")
+    assert f.severity == "warning" and "kernel.lds.S" in f.message
+
+
+def test_place_verdicts(tmp_path):
+    script = tmp_path / "k.ld"
+    script.write_text(
+        "SECTIONS {\n"
+        "  .text : { *(.text) *(.merged) }\n"
+        "  .alone : { KEEP(*(.alone .text.boot .init)) }\n"
+        "  .late : { *(.late) *(.text) }\n"
+        "  .own : { boot.o(.byfile) }\n"
+        "  /DISCARD/ : { *(.gone) }\n"
+        "}\n"
+    )
+    project = Project((str(script),))
+    where = tmp_path / "boot.S"
+
+    def verdict(name, files=("boot.o",)):
+        (p,) = project.place(str(where), name, files).placements
+        return p.verdict
+
+    assert verdict(".merged") == MERGED
+    # Names only spelled out in the pattern are no evidence of allocated inputs.
+    assert verdict(".alone") == ALONE
+    # .text goes to the first output section that takes it, not to .late.
+    assert verdict(".late") == ALONE
+    assert verdict(".byfile") == ALONE and verdict(".byfile", ("other.o",)) == ORPHAN
+    assert verdict(".gone") == DISCARDED
+    assert verdict(".nowhere") == ORPHAN
+
+
+def test_a_run_without_candidates_reads_no_script(tmp_path, monkeypatch):
+    """Building the project context reads nothing: a run whose sources have no
+    flagless section never parses a repository script."""
+    import kernlint.project as project
+
+    calls = []
+    monkeypatch.setattr(project, "_ls_scripts", lambda root: calls.append(root) or ())
+    src = tmp_path / "ok.S"
+    src.write_text('.section .boot, "ax"\n\tnop\n')
+    assert _check(src) == [] and calls == []
