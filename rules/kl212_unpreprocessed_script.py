@@ -1,27 +1,43 @@
-"""The linker script still holds C-preprocessor lines or `@VAR@` template markers.
+"""A script ld reads as it is still holds C-preprocessor lines or template markers.
 
 ## What it does
-Reports the C-preprocessor directives left in a linker script — `#` (spaces allowed
-after it) followed by `include`, `include_next`, `if`, `ifdef`, `ifndef`, `elif`,
-`elifdef`, `elifndef`, `else`, `endif`, `define`, `undef`, `error`, `warning`,
-`pragma` or `line` at the start of a line — and the template markers `@NAME@`
-(meson's and autoconf's `configure_file`), outside `/* */` comments. An
-`#if`/`#ifdef`/`#ifndef` block is one finding at its first line, naming the lines of
-its `#elif`/`#else` branches and its `#endif`; every other directive, and every line
-with markers, is one finding. It reads the raw text, so it also runs on a script that
-does not parse (KL002): a leftover `#include` or macro is often why it does not.
+In a linker script that GNU ld reads as it is, reports the C-preprocessor directives
+left in it and the template markers nobody filled in. ld reads a file as it is when
+it is the `script` of a `[[tool.kernlint.target]]`, when it is named with `--script`,
+or when the build generated it: it holds cpp's line markers (`# 12 "kernel.lds.S"`,
+what `cpp` writes without `-P`), its template is beside it (`vmlinux.lds` next to
+`vmlinux.lds.S`, `link.ld` next to `link.ld.in` or `link.ldS`), or it is in a build
+directory (`build/`, `out/`, `_build/`, `builddir/`, `output/`, `build-*/`,
+`cmake-build-*/`). The fix names which of these made the file one ld reads.
 
-Files named `.ld.S` or `.lds.S` (anything ending in `.S`) are templates the build
-runs through the C preprocessor, as Linux, Xen and arm-trusted-firmware do; they are
-not checked. Other `#` lines (`# the boot stack`) are plain comments to ld and are
-not reported either. A build that does preprocess a file named `.ld` (Zephyr's
-`linker.ld` templates) should lint the preprocessed output, or list the templates
-under `per-path-ignores` for KL212.
+Any other file with directives or markers is a template the build preprocesses
+(Linux's `vmlinux.lds.S`, Zephyr's `linker.ld`, U-Boot's `.lds` files): it gets KL217's
+`info` note, not this rule.
+
+A directive is what the C preprocessor takes for one: `#` first on a line (blanks
+allowed around it) outside `/* */`, then exactly one of `include`, `include_next`,
+`if`, `ifdef`, `ifndef`, `elif`, `elifdef`, `elifndef`, `else`, `endif`, `define`,
+`undef`, `error`, `warning`, `pragma`, `line`, then what it takes: a constant
+expression after `#if`/`#elif`, one name after `#ifdef`/`#ifndef`/`#undef`, a
+`<header>`, `"file"` or macro after `#include`, nothing (or a name, which GCC only
+warns about) after `#else`/`#endif`. `# if you need more space for apps, this
+configuration works` is prose, so a comment: no `#if`. An `#if`/`#ifdef`/`#ifndef`
+block is one finding at its first line, naming the lines of its `#elif`/`#else`
+branches and its `#endif`; every other directive, and every line with markers, is
+one finding. Markers are `@NAME@` (autoconf, meson and CMake `configure_file`),
+`${NAME}` (CMake, `envsubst`), `%NAME%` (littlekernel's `sed` rules) and Jinja's
+`{{ name }}` and `{% ... %}`, outside comments. The rule reads the raw text, so it
+also runs on a script that does not parse (KL002): a leftover `#include` or macro is
+often why it does not.
 
 ## Why is this bad?
-GNU ld 2.40 and ld.lld read `#` to the end of the line as a comment. A script meant
-for `cpp` and handed to the linker raw therefore still links, silently: nothing is
-`#include`d, no `#define` takes effect, and the lines of *every* branch of each
+GNU ld 2.40 reads `#` to the end of the line as a comment in every lexer state but
+one (inside `INPUT(...)`, `GROUP(...)` and `AS_NEEDED(...)` the `#` is echoed to
+standard output and the rest of the line read as file names), and ld.lld reads `#` as
+a comment everywhere; checked on ld 2.40 with `#include`, `#define` and `#if` blocks
+at top level and inside `MEMORY`, `SECTIONS`, output sections and `VERSION`. A script
+meant for `cpp` and handed to the linker raw therefore still links, silently: nothing
+is `#include`d, no `#define` takes effect, and the lines of *every* branch of each
 `#if`/`#else` are read, a later branch's assignments overriding an earlier one's.
 With `. = 1M;` under `#ifdef` and `. = 2M;` under `#else`, the kernel is linked at
 2 MiB whatever is defined. When the script uses a macro, ld sees the bare name:
@@ -29,8 +45,9 @@ With `. = 1M;` under `#ifdef` and `. = 2M;` under `#else`, the kernel is linked 
 function-like macro.
 
 A template marker fails differently: GNU ld drops each `@` with `ignoring invalid
-character `@' in expression` and reads `KERNEL_BASE` as a symbol; ld.lld stops with
-`malformed number: @`.
+character `@' in expression` and reads `KERNEL_BASE` as a symbol, and stops with
+`syntax error` on `%NAME%`, `${NAME}` and `{{ name }}`; ld.lld stops with
+`malformed number: @` (or `%`, `{`; `expected, but got {` after a `$`).
 
 ## Example
 ```ld
@@ -50,7 +67,9 @@ SECTIONS
 Preprocess the template and link the result: name the template `kernel.lds.S` and
 run `cpp -P -undef -DCONFIG_MULTIBOOT kernel.lds.S -o kernel.ld` (or `gcc -E -P -x c`)
 before `ld -T kernel.ld`; lint the preprocessed `kernel.ld`. For a meson or autoconf
-template, link the configured file, not the `.ld.in`.
+template, link the configured file, not the `.ld.in`. If the build does preprocess
+the file and kernlint took it for what ld reads, name the generated script as the
+target's `script` instead.
 
 ## References
 - GNU ld manual, "Script Format" (comments are `/* */`); binutils `ld/ldlex.l`
@@ -153,7 +172,7 @@ _MARKER_EFFECT = {
     "%VAR%": 'GNU ld stops with "syntax error"; ld.lld with "malformed number: %"',
     "${VAR}": 'GNU ld stops with "syntax error"; ld.lld with "expected, but got {{"',
     "{{ }}": 'GNU ld stops with "syntax error"; ld.lld with "malformed number: {{"',
-    "{% %}": 'GNU ld stops with "syntax error"; ld.lld with "malformed number: {{"',
+    "{% %}": 'GNU ld stops with "syntax error"; ld.lld with "malformed number: %"',
 }
 _MARKER_FIX = (
     "link the configured output of the template (meson `configure_file`, autoconf"
