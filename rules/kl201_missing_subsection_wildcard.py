@@ -14,6 +14,24 @@ or `.text.unlikely` alone do not). A pattern restricted to some files
 The finding points at the `.text` pattern; the fix is the statement with the
 subsection pattern added: `*(.text .text.*)`.
 
+Whether such subsections exist is a fact of the build, not of the script, so:
+
+- with the objects (`--objects`, a target's `objects`, the script's `INPUT()`), the
+  rule lays them out as GNU ld would and reports a **warning** only where some of
+  their `.text.*` (...) input sections would really be orphans, naming them — a C
+  kernel built without `-ffunction-sections`/`-fdata-sections`, or Linux's
+  vmlinux.lds, whose link has no orphans, gets nothing;
+- without them, the build files around the script decide (`kernlint.buildfacts`:
+  Make, CMake, Meson, Cargo... in the script's folder and above): a **warning** where
+  they name `-ffunction-sections` (for `.text`) or `-fdata-sections` (for `.rodata`,
+  `.data`, `.bss`), or the project is a Cargo one (rustc splits both by default);
+  for `.text` also when no build file is found, as many C builds and every Rust
+  build split functions. An **info** note otherwise: where the build files name no
+  such option, where the script itself names some subsections of the family
+  (`*(.text.hot .text.unlikely)`, `*(.data..percpu)`: the author places them by
+  hand), and for `.rodata`/`.data`/`.bss` with no build file (C builds rarely use
+  `-fdata-sections`).
+
 ## Why is this bad?
 With `-ffunction-sections` every function goes into its own `.text.<name>` section
 (and with `-fdata-sections` every variable into `.data.<name>`, `.rodata.<name>`,
@@ -243,15 +261,64 @@ def _where(ctx: Context, span: ast.Span) -> tuple[Location, str]:
     return Location.from_span(at), note
 
 
+def _names_subsections(placed, family: str) -> bool:
+    """True when some pattern of the script names particular subsections of
+    ``family`` (``*(.text.hot .text.unlikely)``, ``*(.data..percpu)``): the script's
+    author places them by hand, as Linux's vmlinux.lds does."""
+    return any(
+        p.pattern.startswith(family + ".") and not covers_family(p.pattern, family)
+        for _, d in placed
+        for p in d.sections
+    )
+
+
+def _orphans(layout, family: str, files: str) -> list[str]:
+    """``name (file)`` of the laid-out objects' input sections of ``family`` that no
+    pattern takes (orphans) and that come from files ``files`` matches."""
+    out = []
+    for orphan in layout.orphans:
+        section = orphan.section
+        if section.name.startswith(family + ".") and _matches(files, section.file):
+            out.append(f"`{section.name}` ({section.file})")
+    return out
+
+
+def _without_objects(ctx: Context, placed, family: str) -> tuple[str, str]:
+    """Severity and what the verdict rests on, for a finding made from the script alone:
+    a warning where the build splits the family into subsections (the build files name
+    `-ffunction-sections`/`-fdata-sections`, or it is a Cargo project, see
+    :mod:`kernlint.buildfacts`) and for `.text` when no build file is found; info where
+    the build files say it does not, where the script names subsections itself, and
+    for `.rodata`/`.data`/`.bss` (C builds rarely use `-fdata-sections`)."""
+    from kernlint.buildfacts import build_facts
+
+    facts = build_facts(ctx.path)
+    option = FAMILIES[family][0]
+    splits = facts.rust or (facts.function_sections if family == ".text" else facts.data_sections)
+    if splits:
+        why = "a Cargo project" if facts.rust else f"the build files name {option}"
+        return "warning", f" ({why})"
+    need = " (with the objects, `--objects`, kernlint would name the orphans)"
+    if _names_subsections(placed, family):
+        return "info", f"; this script names some `{family}.` subsections itself{need}"
+    if facts.known:
+        return "info", f"; the build files around this script name no {option}{need}"
+    if family == ".text":
+        return "warning", ""
+    return "info", f"; C builds rarely use {option}{need}"
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per pattern that takes a family's plain section while no pattern of
-    the script takes its subsections."""
+    the script takes its subsections: with the objects, only where some of their input
+    sections would really be orphans."""
     from kernlint.ldscript import ast
 
     if ctx.script is None:
         return
     placed: list[tuple[ast.OutputSection | ast.OverlaySection, ast.InputSectionDescription]]
     placed = [(sec, desc) for sec in _sections(ctx) for desc in _descriptions(ctx, sec)]
+    layout = ctx.layout if ctx.has_objects else None
     for sec, desc in placed:
         if isinstance(sec, ast.OutputSection) and sec.is_discard:
             continue
@@ -267,13 +334,28 @@ def check(ctx: Context) -> Iterator[Finding]:
                 ):
                     continue
                 location, note = _where(ctx, pat.span)
+                if layout is not None:
+                    orphans = _orphans(layout, family, files)
+                    if not orphans:
+                        continue
+                    shown = ", ".join(orphans[:3]) + (" ..." if len(orphans) > 3 else "")
+                    severity, tail = "warning", ""
+                    consequence = (
+                        f"the objects' {shown} become orphans that the linker places by"
+                        " heuristics, outside this output section"
+                    )
+                else:
+                    severity, tail = _without_objects(ctx, placed, family)
+                    consequence = (
+                        f"with {option} (rustc's default) each {what} gets its own"
+                        f" `{family}.<name>` section, and those become orphans that the linker"
+                        " places by heuristics, outside this output section"
+                    )
                 message = (
                     f"output section `{sec.name}` collects `{family}`"
                     f" (`{files}({pat.pattern})`{note}) but no pattern"
-                    f" in the script takes `{family}.*`: with {option} (rustc's default)"
-                    f" each {what} gets its own `{family}.<name>` section, and those become"
-                    " orphans that the linker places by heuristics, outside this output"
-                    " section (`--orphan-handling=warn` lists them)"
+                    f" in the script takes `{family}.*`: {consequence}"
+                    f" (`--orphan-handling=warn` lists them){tail}"
                 )
                 fix = f"collect the subsections too: `{_fixed(ctx, desc, pat, family)}`"
-                yield Finding(message, location, fix=fix)
+                yield Finding(message, location, fix=fix, severity=severity)
