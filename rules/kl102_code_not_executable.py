@@ -6,6 +6,13 @@ they contain `e_entry` — but lack `SHF_EXECINSTR`; and, in linked images, sect
 with `SHF_EXECINSTR` that lie only in `PT_LOAD` segments without `PF_X`. Runs on
 linked images (ET_EXEC, ET_DYN) and on object files (ET_REL).
 
+In a linked image the segment decides, because the CPU executes by segment (page)
+permissions, not section flags: a code section without `SHF_EXECINSTR` in a
+`PT_LOAD` without `PF_X` is an error; one that a `PF_X` (`R E` or `RWE`) segment
+holds runs, and is reported at `info` only (the flag still matters to `objdump -d`
+and to links that place sections by their flags), and only for function symbols:
+for an entry alone, KL104 says it.
+
 ## Why is this bad?
 The linker places a section by its flags: a non-executable section goes to a
 read-only or writable segment, which a loader maps without execute permission. With
@@ -39,6 +46,7 @@ put the section in a segment with `FLAGS(5)` (R+X).
 """
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from kernlint.context import IMAGE, Context
 from kernlint.elf.facts import function_names, is_executable_file, quoted
@@ -66,7 +74,9 @@ def check(ctx: Context) -> Iterator[Finding]:
                 reasons.append(f"it defines function symbol(s) {quoted(funcs)}")
             if executable and sec.sh_addr <= entry < sec.end and not sec.is_tbss:
                 reasons.append(f"it contains e_entry {entry:#x}")
-            if reasons:
+            if reasons and executable:
+                yield from _linked_not_exec(image, sec, reasons)
+            elif reasons:
                 yield Finding(
                     f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks"
                     " SHF_EXECINSTR: the linker puts it in a segment without PF_X",
@@ -93,3 +103,41 @@ def check(ctx: Context) -> Iterator[Finding]:
                         " text segment"
                     ),
                 )
+
+
+def _linked_not_exec(image, sec, reasons: list[str]) -> Iterator[Finding]:
+    """A linked image's code section without SHF_EXECINSTR: the segment that holds it
+    decides (the CPU fetches by page/segment permissions, not section flags)."""
+    held = [s for s in image.vaddr_index.containing(sec.sh_addr) if s.vend >= sec.end]
+    exec_seg = next((s for s in held if s.is_exec), None)
+    loc = Location(section=sec.name, address=sec.sh_addr, offset=sec.sh_offset)
+    fix = (
+        f'mark it executable: `.section {sec.name}, "ax", @progbits` in GNU as,'
+        f" `section {sec.name} progbits alloc exec nowrite` in NASM"
+    )
+    what = f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_EXECINSTR"
+    if exec_seg is not None:
+        if all(r.startswith("it contains e_entry") for r in reasons):
+            return  # KL104 says it, once, for the entry
+        yield Finding(
+            f"{what}; {image.segment_label(exec_seg)} holds it and has PF_X, so the code"
+            " runs (the CPU executes by segment/page permissions, not section flags). The"
+            " flag matters to tools (`objdump -d` skips the section) and to any link that"
+            " places sections by their flags (a script without PHDRS, `-z separate-code`)",
+            replace(loc, segment=exec_seg.index),
+            fix=fix,
+            severity="info",
+        )
+    elif held:
+        yield Finding(
+            f"{what}, and the linker put it in {image.segment_label(held[0])}, which lacks"
+            " PF_X: its code cannot be fetched once the loader honours p_flags",
+            replace(loc, segment=held[0].index),
+            fix=fix,
+        )
+    else:
+        yield Finding(
+            f"{what}, and no single PT_LOAD holds it (see KL103)",
+            loc,
+            fix=fix,
+        )

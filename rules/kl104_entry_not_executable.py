@@ -4,8 +4,15 @@
 For linked images (ET_EXEC, ET_DYN), reports when `e_entry` lies in no `PT_LOAD` with
 `PF_X` — looked up both by virtual address (`p_vaddr`) and by physical address
 (`p_paddr`: Linux's vmlinux sets a physical `e_entry`, which is fine) — or when the
-section holding it lacks `SHF_EXECINSTR`. Also when `e_entry` is 0 and no segment
-starts there (ld found no entry symbol).
+section holding it lacks `SHF_EXECINSTR` while the symbol there is a data object
+(`STT_OBJECT`). Also when `e_entry` is 0 and no segment starts there (ld found no
+entry symbol).
+
+The CPU executes by segment (page) permissions, not section flags: an entry in an
+allocated section without `SHF_EXECINSTR` (a `"a"` section) that a `PT_LOAD` with
+`PF_X` holds runs fine. That case is reported at `info` only, saying that the flag
+matters to tools and to links that place sections by their flags (Linux's x86
+`setup.elf` enters through a 2-byte jump in its `"a"` setup header).
 
 ## Why is this bad?
 The loader jumps to `e_entry` (GRUB through the segment that holds it; QEMU and
@@ -39,6 +46,7 @@ and make sure that section is allocated and executable (see KL101, KL102).
 from collections.abc import Iterator
 
 from kernlint.context import IMAGE, Context
+from kernlint.elf.constants import STT_OBJECT
 from kernlint.elf.facts import entry_symbols, is_executable_file, quoted
 from kernlint.finding import Finding, Location
 
@@ -84,8 +92,29 @@ def check(ctx: Context) -> Iterator[Finding]:
     holder = image.sections_at(entry)
     if holder and not any(s.is_exec for s in holder):
         sec = holder[0]
+        seg = next(s for s in by_vaddr + by_paddr if s.is_exec)
+        objects = [y.name for y in image.symbols.defined_at(entry) if y.st_type == STT_OBJECT]
+        where = Location(address=entry, section=sec.name, symbol=loc.symbol)
+        if objects:
+            yield Finding(
+                f"{what} lies in {sec.label()}, which lacks SHF_EXECINSTR, at data object"
+                f" {quoted(sorted(set(objects)))} (STT_OBJECT): the loader jumps into data;"
+                f" {image.segment_label(seg)} has PF_X, so the CPU will try to execute it",
+                where,
+                fix=_FIX,
+            )
+            return
         yield Finding(
-            f"{what} lies in {sec.label()}, which lacks SHF_EXECINSTR: it is data, not code",
-            Location(address=entry, section=sec.name, symbol=loc.symbol),
-            fix=_FIX,
+            f"{what} lies in {sec.label()}, which lacks SHF_EXECINSTR; but"
+            f" {image.segment_label(seg)} holds it and has PF_X, and the CPU executes by"
+            " segment (page) permissions, not section flags, so the entry runs. The flag"
+            " matters to tools (`objdump -d` skips the section) and to a later link that"
+            " places sections by their flags",
+            where,
+            fix=(
+                f'if {sec.name} is code, mark it so: `.section {sec.name}, "ax", @progbits`'
+                " (GNU as); if the entry is a jump inside a data header (Linux's setup"
+                " header), nothing needs to change"
+            ),
+            severity="info",
         )
