@@ -90,7 +90,8 @@ def test_check_with_script_and_objects_lays_out(objects):
         "json",
         cwd=objects,
     )
-    assert run.code == 0, run.stderr  # warnings only
+    assert run.code == 1, run.stderr  # warnings, which fail by default
+    assert {f["severity"] for f in run.report["findings"]} == {"warning"}
     orphans = sorted(f["message"].split()[2] for f in run.report["findings"])
     assert orphans == [".boot", ".bss", ".rodata", ".text.a", ".text.b"]
 

@@ -152,5 +152,5 @@ def test_gc_sections_option_on_the_command_line(tmp_path):
     script = str(tmp_path / "bad-header.ld")
     assert kernlint("check", "--select", "KL202", script).code == 0
     run = kernlint("check", "--select", "KL202", "--gc-sections", "--format", "json", script)
-    assert run.code == 0 and [f["rule"] for f in run.report["findings"]] == ["KL202"]
+    assert run.code == 1 and [f["rule"] for f in run.report["findings"]] == ["KL202"]  # warning
     assert "header.o(.header)" in run.report["findings"][0]["message"]
