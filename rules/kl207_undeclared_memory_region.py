@@ -16,8 +16,20 @@ A `MEMORY` command that comes after the sections using its regions is fine (ld
 warns "memory region `ram' not declared" and then "redeclaration of memory region
 `ram'", and places the sections right). A script with no `MEMORY` command at all
 is taken for a fragment that another script `INCLUDE`s after declaring the regions
-(as in nRF, STM32 and MicroPython trees), and is not checked; neither is a script
-whose `INCLUDE`s could not all be followed (KL002 reports those).
+(as in nRF, STM32 and MicroPython trees), and is not checked; so is a script that
+another linker script in its folder `INCLUDE`s (RIOT's `cortexm.ld` declares `rom`
+and `ram`, then includes `cortexm_base.ld`, whose own `MEMORY` has only auxiliary
+regions); neither is a script whose `INCLUDE`s could not all be followed (KL002
+reports those).
+
+What the linkers do depends on whether the section gets input (checked with GNU ld
+2.40 and ld.lld 14): GNU ld always warns, drops the section when it is empty and
+links it at address 0 when it is not; ld.lld accepts an empty one silently and
+stops only when it is not. So the finding is an **error** when the section surely
+has contents (it collects `.text`, `.rodata`, `.data`, `.bss` or `COMMON`, has a
+data statement or moves `.`, or the laid-out objects give it bytes), a **warning**
+when it may stay empty (a vendor section such as TI's `.ccfg : { KEEP(*(.ccfg)) } >
+ccfg`) and the objects are not known, and **info** when the objects give it nothing.
 
 ## Why is this bad?
 GNU ld 2.40 only *warns*, `ld:link.ld:12: warning: memory region `RAM' not declared`
@@ -25,7 +37,8 @@ GNU ld 2.40 only *warns*, `ld:link.ld:12: warning: memory region `RAM' not decla
 region of that name starting at address 0 and spanning all of memory, and puts the
 section there. The link succeeds: the code is linked at address 0, or, with
 `AT>`, loaded at physical address 0, and `e_entry` may be 0. ld.lld refuses the
-link: `ld.lld: error: memory region 'RAM' not declared`.
+link when the section has contents: `ld.lld: error: memory region 'RAM' not
+declared` (an empty one it drops without a word).
 
 A `REGION_ALIAS` that comes too late fails in GNU ld: `ld:link.ld:14: error:
 redefinition of memory region alias `CODE'` (ld.lld accepts the order). An alias of
@@ -189,7 +202,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             regions.setdefault(node.name, (node.span, anchor))
         elif isinstance(node, ast.RegionAlias):
             aliases.setdefault(node.alias, (node.span, anchor))
-    if not regions:
+    if not regions or included_by_sibling(ctx.path):
         return  # a fragment: the script that INCLUDEs it declares the regions
     declared: set[str] = set()
     for node, anchor in nodes:
@@ -272,15 +285,93 @@ def _use(
     declared = sorted(set(regions) | set(aliases))
     subject = f"`{node.name}`" if isinstance(node, ast.OutputSection) else "it"
     placed = f"loads {subject} from address 0" if lma else f"links {subject} at address 0"
+    warned = f'GNU ld only warns ("memory region `{name}\' not declared")'
+    stops = f"ld.lld stops (\"memory region '{name}' not declared\")"
+    content = _content(ctx, node)
+    severity = None
+    if content == "yes":
+        consequence = f"{warned}, creates a region `{name}` starting at 0 and {placed}; {stops}"
+    elif content == "no":
+        severity = "info"
+        consequence = (
+            f"{warned}; the objects give {subject} no input, so GNU ld drops the empty section"
+            " and ld.lld accepts it, but the first input it gets goes to address 0"
+        )
+    else:
+        severity = "warning"
+        consequence = (
+            f"{warned}; if {subject} gets input, GNU ld creates a region `{name}` at 0 and"
+            f" {placed}, and {stops}; if it stays empty, GNU ld drops it and ld.lld accepts it"
+            " (kernlint would need the objects to tell)"
+        )
     message = (
         f"{what} uses `{arrow} {name}` but no MEMORY region `{name}` is declared{note}"
-        f" (declared: {', '.join(declared)}): GNU ld only warns (\"memory region `{name}'"
-        f' not declared"), creates a region `{name}` starting at 0 and {placed};'
-        f" ld.lld stops (\"memory region '{name}' not declared\")"
+        f" (declared: {', '.join(declared)}): {consequence}"
     )
     suggestion = _suggest(name, declared)
     if suggestion:
         fix = f"{arrow} {suggestion}"
     else:
         fix = f"name a declared region ({', '.join(declared)}), or declare `{name}` in MEMORY"
-    return Finding(message, loc, fix=fix)
+    if severity is None:
+        return Finding(message, loc, fix=fix)
+    return Finding(message, loc, fix=fix, severity=severity)
+
+
+#: Input sections every program has: a section collecting them is never empty.
+_CONVENTIONAL = (".text", ".rodata", ".data", ".bss", "COMMON")
+
+
+def _content(ctx: Context, node) -> str:
+    """Whether ``node`` (an output section or OVERLAY) gets contents: ``"yes"`` when it
+    has data statements (``LONG(0)``), an assignment to ``.`` or collects the
+    conventional `.text`/`.rodata`/`.data`/`.bss` inputs (or the predicted layout
+    gives it bytes), ``"no"`` when the laid-out objects give it none, ``"maybe"``
+    otherwise (a vendor section such as TI's ``*(.ccfg)``)."""
+    import fnmatch
+
+    from kernlint.ldscript import ast
+
+    if not isinstance(node, ast.OutputSection):
+        return "maybe"
+    if ctx.has_objects and ctx.layout is not None:
+        out = ctx.layout.section(node.name)
+        return "yes" if out is not None and out.size > 0 else "no"
+    for stmt in ctx.script.statements(node.statements):
+        if isinstance(stmt, ast.Data):
+            return "yes"
+        if isinstance(stmt, ast.Assignment) and stmt.target == ".":
+            return "yes"
+        if isinstance(stmt, ast.InputSectionDescription):
+            for pattern in stmt.sections:
+                if any(fnmatch.fnmatchcase(n, pattern.pattern) for n in _CONVENTIONAL):
+                    return "yes"
+    return "maybe"
+
+
+def included_by_sibling(path: str) -> bool:
+    """True when another linker script in the same folder ``INCLUDE``s ``path`` (RIOT's
+    ``cortexm.ld`` declares ``rom`` and ``ram``, then ``INCLUDE cortexm_base.ld``):
+    the regions it uses may be declared there. At most 200 siblings of at most 1 MiB
+    are read."""
+    import os
+
+    folder, name = os.path.split(os.path.abspath(path))
+    pattern = re.compile(rb"\bINCLUDE\s+\"?(?:[^\s\"]*/)?" + re.escape(name.encode()) + rb"\"?")
+    try:
+        entries = sorted(os.listdir(folder))[:200]
+    except OSError:
+        return False
+    for entry in entries:
+        other = os.path.join(folder, entry)
+        if entry == name or not entry.endswith((".ld", ".lds", ".x", ".ld.S", ".lds.S")):
+            continue
+        try:
+            if os.path.getsize(other) > 1 << 20:
+                continue
+            with open(other, "rb") as f:
+                if pattern.search(f.read()):
+                    return True
+        except OSError:
+            continue
+    return False

@@ -231,3 +231,84 @@ def test_lld_refuses_the_undeclared_region(tmp_path):
     proc, _ = link(tmp_path, "ld.lld", script("AT> flash"))
     assert proc.returncode != 0
     assert "error: memory region 'flash' not declared" in proc.stderr
+
+
+# --------------------------------------------------------------- issue 12: exactness
+
+CCFG = """\
+MEMORY { FLASH (rx) : ORIGIN = 0x1000, LENGTH = 64K }
+SECTIONS {
+  .text : { *(.text) } > FLASH
+  .ccfg : { KEEP(*(.ccfg)) } > ccfg
+}
+"""
+CODE = ".text\n.globl _start\n_start: nop\n"
+WITH_CCFG = CODE + '.section .ccfg,"a"\n.long 1\n'
+
+
+@pytest.mark.skipif(
+    not all(shutil.which(t) for t in ("as", "ld", "ld.lld", "readelf")), reason="needs both linkers"
+)
+@pytest.mark.parametrize("source, has_input", [(CODE, False), (WITH_CCFG, True)])
+def test_undeclared_region_of_a_section_that_may_be_empty(tmp_path, source, has_input):
+    """`.ccfg : { KEEP(*(.ccfg)) } > ccfg` with no `ccfg` region: GNU ld 2.40 warns
+    either way (an empty .ccfg is dropped, a non-empty one is linked at 0); ld.lld
+    accepts it while it is empty and stops only when it gets input."""
+    from kernlint.config import Config
+    from kernlint.engine import run, select_rules
+
+    (tmp_path / "k.s").write_text(source)
+    (tmp_path / "link.ld").write_text(CCFG)
+    subprocess.run(["as", "-o", "k.o", "k.s"], cwd=tmp_path, check=True)
+
+    def link(tool):
+        return subprocess.run(
+            [tool, "-T", "link.ld", "-o", f"{tool}.elf", "k.o"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LC_ALL": "C"},
+        )
+
+    gnu, lld = link("ld"), link("ld.lld")
+    assert gnu.returncode == 0 and "memory region `ccfg' not declared" in gnu.stderr
+    sections = subprocess.run(
+        ["readelf", "-SW", "ld.elf"], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout
+    ccfg = [x for x in sections.splitlines() if " .ccfg " in x]
+    assert bool(ccfg) == has_input and all(" 0000000000000000 " in x for x in ccfg)
+    assert (lld.returncode != 0) == has_input
+    assert ("memory region 'ccfg' not declared" in lld.stderr) == has_input
+
+    (alone,) = run([str(tmp_path / "link.ld")], select_rules([RULE])).findings
+    assert alone.severity == "warning"
+    assert "if it stays empty, GNU ld drops it and ld.lld accepts it" in alone.message
+    config = Config(objects=(str(tmp_path / "k.o"),))
+    (laid,) = run([str(tmp_path / "link.ld")], select_rules([RULE]), config).findings
+    if has_input:
+        assert laid.severity == "error" and "ld.lld stops" in laid.message
+    else:
+        assert laid.severity == "info" and "ld.lld stops" not in laid.message
+
+
+def test_conventional_contents_stay_an_error(tmp_path):
+    text = "MEMORY { ram : ORIGIN = 1M, LENGTH = 1M }\nSECTIONS { .text : { *(.text) } > RAM }\n"
+    (f,) = lint(tmp_path, text)
+    assert f.severity == "error" and "ld.lld stops" in f.message
+
+
+def test_fragment_included_by_a_sibling(tmp_path):
+    """RIOT's shape: cortexm.ld declares rom/ram, then INCLUDEs cortexm_base.ld, whose
+    own MEMORY declares only the auxiliary regions."""
+    base = (
+        "MEMORY { rom_aux (rx) : ORIGIN = 0x8000, LENGTH = 4K }\n"
+        "SECTIONS { .text : { *(.text) } > rom }\n"
+    )
+    (tmp_path / "cortexm.ld").write_text(
+        "MEMORY { rom (rx) : ORIGIN = 0, LENGTH = 32K }\nINCLUDE cortexm_base.ld\n"
+    )
+    (tmp_path / "cortexm_base.ld").write_text(base)
+    from kernlint.engine import run, select_rules
+
+    assert run([str(tmp_path / "cortexm_base.ld")], select_rules([RULE])).findings == []
+    assert run([str(tmp_path / "cortexm.ld")], select_rules([RULE])).findings == []
