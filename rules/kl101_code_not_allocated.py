@@ -153,7 +153,8 @@ def _planned(ctx: Context) -> Iterator[Finding]:
                 message + note,
                 location,
                 fix=(
-                    f"declare it allocated and executable where it is written: `.section"
+                    f"declare input section {sec.label()} (not output section {out.name})"
+                    " allocated and executable in the source that writes it: `.section"
                     f' {sec.name}, "ax", @progbits` (GNU as gives unknown section names no'
                     " flags), or use a name GNU as knows, such as `.text.boot`; in NASM add"
                     " `exec` to `section`"
@@ -202,9 +203,44 @@ def _image(ctx: Context) -> Iterator[Finding]:
             Location(
                 section=sec.name, address=sec.sh_addr if executable else None, offset=sec.sh_offset
             ),
-            fix=(
-                f'declare it allocated and executable: `.section {sec.name or ".boot"}, "ax",'
-                " @progbits` (GNU as gives unknown section names no flags), or use a name"
-                " GNU as knows, such as `.text.boot`; in NASM add `exec` to `section`"
-            ),
+            fix=_image_fix(ctx, sec.name or ".boot", executable),
         )
+
+
+def _image_fix(ctx: Context, name: str, executable: bool) -> str:
+    """The fix for section ``name`` of an ELF file. In an object it is the input
+    section itself. In a linked image it is an output section, which may collect input
+    sections of other names (``.init_asm : { *(.boot) }``): the fix names those, from
+    the linker script and objects the run knows of (:mod:`kernlint.inputsections`)."""
+    tail = (
+        " (GNU as gives unknown section names no flags), or use a name GNU as knows,"
+        " such as `.text.boot`; in NASM add `exec` to `section`"
+    )
+    if not executable:
+        return f'declare it allocated and executable: `.section {name}, "ax", @progbits`{tail}'
+    from kernlint.inputsections import input_origin, literal, short
+
+    origin = input_origin(ctx, name)
+    if origin is None:
+        return (
+            f"declare the input section(s) that output section {name} collects allocated"
+            f' and executable where they are written: `.section {name}, "ax", @progbits`'
+            f" if the input has that name too (the linker script's `{name} : {{ ... }}`"
+            f" names them; give it with --script){tail}"
+        )
+    where = f"{short(origin.script)}:{origin.line}"
+    if origin.objects:
+        declared = ", ".join(f"{sec} in {short(obj)}" for obj, sec in origin.objects)
+        first = origin.objects[0][1]
+        return (
+            f"output section {name} collects input {declared} ({where}): declare it"
+            f' allocated and executable where it is written: `.section {first}, "ax",'
+            f" @progbits`{tail}"
+        )
+    first = literal(origin, name)
+    inputs = ", ".join(f"`{p}`" for p in origin.patterns)
+    return (
+        f"output section {name} collects input section(s) {inputs} ({where}): declare them"
+        f' allocated and executable where they are written: `.section {first}, "ax",'
+        f" @progbits`{tail}"
+    )
