@@ -126,6 +126,14 @@ def cli() -> None:
     help="The link uses ld --gc-sections: the layout drops what it would (KL202)"
     " [default: `gc-sections`].",
 )
+@click.option(
+    "--preprocessor",
+    metavar='"CMD ARGS"',
+    default=None,
+    help="Run linker-script templates (.lds.S, .ld.in, files with #include/#if) through"
+    ' this command (split like a shell line, run without one: "cpp -undef -x c -I include")'
+    " and lint the result, findings at the template's lines [default: `preprocessor`].",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -143,6 +151,7 @@ def check(
     objects: tuple[str, ...],
     script_path: str | None,
     gc_sections: bool | None,
+    preprocessor: str | None,
 ) -> None:
     """Lint ELF images, object files and sources (files or directories); with no
     paths, the targets of the configuration."""
@@ -167,6 +176,18 @@ def check(
             objects=tuple(objects) or config.objects,
             gc_sections=bool(gc_sections) or config.gc_sections,
             target_gc_sections=() if gc_sections else config.target_gc_sections,
+        )
+    if preprocessor is not None:
+        from dataclasses import replace
+
+        from kernlint.ldscript.preprocess import parse_command
+
+        try:
+            command = parse_command(preprocessor)
+        except ValueError as exc:
+            _fail(f"--preprocessor {exc}")
+        config = replace(
+            config, preprocessor=command, path_preprocessors=(), target_preprocessors=()
         )
     if script_path:  # ld reads it as it is: KL212 applies, not the template note
         from dataclasses import replace

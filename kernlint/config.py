@@ -54,8 +54,18 @@ _TOP_KEYS = {
     "boot-sector-layout",
     "boot-protocol",
     "gc-sections",
+    "preprocessor",
+    "per-path-preprocessor",
 }
-_TARGET_KEYS = {"image", "script", "objects", "boot-sector-layout", "boot-protocol", "gc-sections"}
+_TARGET_KEYS = {
+    "image",
+    "script",
+    "objects",
+    "boot-sector-layout",
+    "boot-protocol",
+    "gc-sections",
+    "preprocessor",
+}
 _NOT_YET = {
     "map": "map-file checks",
 }
@@ -105,6 +115,28 @@ class Config:
     target_gc_sections: tuple[tuple[str, bool], ...] = ()
     #: ``--script``: linker scripts the run was told ld reads as they are (KL212).
     scripts: tuple[str, ...] = ()
+    #: ``preprocessor`` (or ``--preprocessor``): the command linker-script templates
+    #: are run through before they are linted (:mod:`kernlint.ldscript.preprocess`).
+    preprocessor: tuple[str, ...] = ()
+    #: ``per-path-preprocessor``: (glob relative to ``root``, command), in order.
+    path_preprocessors: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Per-target ``preprocessor``: (absolute script path, command).
+    target_preprocessors: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def preprocessor_for(self, path: str) -> tuple[str, ...]:
+        """The preprocessor command for the template ``path``: its target's, else the
+        first ``per-path-preprocessor`` glob it matches, else ``preprocessor``; empty
+        for none."""
+        if self.target_preprocessors or self.path_preprocessors:
+            here = os.path.abspath(path)
+            for script, command in self.target_preprocessors:
+                if script == here:
+                    return command
+            rel = os.path.relpath(here, self.root).replace(os.sep, "/")
+            for pattern, command in self.path_preprocessors:
+                if fnmatch.fnmatch(rel, pattern):
+                    return command
+        return self.preprocessor
 
     def layout_for(self, path: str, targeted: bool = False) -> str | None:
         """The boot-sector layout configured for ``path``: its target's, else (unless
@@ -290,6 +322,27 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         return value
 
     top_gc = flag("gc-sections", table.get("gc-sections", False))
+
+    def command(key: str, value: Any) -> tuple[str, ...]:
+        from kernlint.ldscript.preprocess import parse_command
+
+        if isinstance(value, str):
+            raise fail(key, "must be the command and its arguments, as a list of strings")
+        try:
+            return parse_command(value)
+        except ValueError as exc:
+            raise fail(key, str(exc)) from None
+
+    top_preprocessor = ()
+    if "preprocessor" in table:
+        top_preprocessor = command("preprocessor", table["preprocessor"])
+    ppp = table.get("per-path-preprocessor", {})
+    if not isinstance(ppp, dict):
+        raise fail("per-path-preprocessor", "must be a table of glob = [command, args...]")
+    path_preprocessors = tuple(
+        (glob, command(f"per-path-preprocessor.{glob}", cmd)) for glob, cmd in ppp.items()
+    )
+    target_preprocessors = []
     target_gc = []
     protocols = []
     target_objects = []
@@ -329,6 +382,12 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
             if not isinstance(t["script"], str) or not t["script"]:
                 raise fail(f"target[{i}].script", "must be a path (string)")
             targets.append(t["script"])
+        if "preprocessor" in t:
+            if "script" not in t:
+                raise fail(f"target[{i}].preprocessor", "needs the target's `script` (a template)")
+            value = command(f"target[{i}].preprocessor", t["preprocessor"])
+            script_path = os.path.abspath(os.path.join(file.parent, t["script"]))
+            target_preprocessors.append((script_path, value))
         objects = t.get("objects", [])
         if not isinstance(objects, list) or not all(isinstance(o, str) and o for o in objects):
             raise fail(f"target[{i}].objects", "must be a list of paths")
@@ -356,4 +415,7 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         target_objects=tuple(target_objects),
         gc_sections=top_gc,
         target_gc_sections=tuple(target_gc),
+        preprocessor=top_preprocessor,
+        path_preprocessors=path_preprocessors,
+        target_preprocessors=tuple(target_preprocessors),
     )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from kernlint.layout.model import Layout
     from kernlint.ldscript import LoadedScript, ScriptSyntaxError
     from kernlint.ldscript.evaluate import Trace
+    from kernlint.ldscript.preprocess import Preprocessed
     from kernlint.ldscript.template import Template
     from kernlint.project import Project
     from kernlint.source import Source
@@ -58,6 +59,10 @@ class Context:
     syntax_error: ScriptSyntaxError | None = None
     #: Why a ``script-template`` is one (see :mod:`kernlint.ldscript.template`).
     template: Template | None = None
+    #: A template linted through its configured preprocessor: ``script`` and
+    #: ``script_text`` are the output, and findings are mapped back to the template
+    #: (see :mod:`kernlint.ldscript.preprocess`).
+    preprocessed: Preprocessed | None = None
     error: InputError | None = None
     #: A raw boot sector (kind ``boot-sector``); ELF boot sectors are found by
     #: :func:`kernlint.bootsector.elf.elf_boot_sector` from ``image``.
@@ -71,7 +76,10 @@ class Context:
 
     @property
     def text(self) -> str | None:
-        """The text of a text input (a source, a script's main file), or None."""
+        """The text of a text input (a source, a script's main file, a preprocessed
+        template's own text), or None."""
+        if self.preprocessed is not None:
+            return self.preprocessed.template_text
         return self.source.text if self.source is not None else self.script_text
 
     @cached_property

@@ -14,6 +14,7 @@ only when ``--select`` / ``select`` names it by id or name, or names its group
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -298,8 +299,13 @@ def _script_context(path: str, config: Config) -> Context:
             path, f"binary data (a NUL byte at offset {data.index(0)}), not a linker script"
         )
     text = decode(data)
-    from kernlint.ldscript.template import unlinked_template
+    from kernlint.ldscript.template import find_template, template_suffix, unlinked_template
 
+    command = config.preprocessor_for(path)
+    if command and (template_suffix(path) or find_template(path, text)):
+        from kernlint.ldscript.preprocess import preprocessed_context
+
+        return preprocessed_context(path, text, config, command)  # findings mapped back
     # A template (cpp lines, `@VAR@` markers) that ld does not read as it is: KL217 only.
     template = unlinked_template(path, text, config)
     if template is not None:
@@ -333,6 +339,9 @@ def check_context(ctx: Context, rules: Iterable[Rule]) -> Iterator[Finding]:
             if not rule.after_others
             for f in rule.check(ctx)
         ]
+        if ctx.preprocessed is not None:  # from the preprocessor's output to the template
+            cwd = ctx.config.root if ctx.config.path else os.getcwd()
+            found = [ctx.preprocessed.map_finding(f, cwd) for f in found]
         text = ctx.text
         if text is not None and "kernlint:" in text:
             found, ctx = _apply_suppressions(found, ctx, text)

@@ -638,3 +638,20 @@ def object_names(source: str) -> tuple[str, ...]:
     names = (f"{stem}.o", f"{base}.o", f"{base}.obj", f"{stem}.obj")
     folder = os.path.dirname(source)
     return names + tuple(os.path.join(folder, n) for n in names if folder)
+
+
+def section_verdict(ctx, name: str, sh_flags: int, need: int, files: Sequence[str] | None = None):
+    """For a rule: what the linker scripts say about input section ``name`` (flags
+    ``sh_flags``) of the input ``ctx.path`` (see :func:`judge`). False when they merge
+    it into allocated (``need``: executable) output or discard it: report nothing.
+    None outside a run (no project context): report as the rule always did. Else the
+    :class:`Verdict`. ``files``: the object's names on ld's command line; default:
+    ``ctx.path`` and its base name for an object, :func:`object_names` for a source."""
+    if ctx.project is None:
+        return None
+    if files is None:
+        path = ctx.path
+        files = (path, os.path.basename(path)) if ctx.image is not None else object_names(path)
+    found = ctx.project.place(ctx.path, name, files, sh_flags, need)
+    verdict = judge(found, name, need)
+    return False if verdict is None else verdict

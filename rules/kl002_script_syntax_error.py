@@ -11,7 +11,10 @@ A linker-script template (C-preprocessor lines, `@VAR@`/`${VAR}`/`%VAR%` markers
 template's name such as `.ld.in` on a file that does not parse) is not what ld reads,
 so it gets KL217's `info` note instead, never KL002. A template ld does read as it is
 (the `script` of a configured target, `--script`, a generated file) is checked here
-like any script. A file named as a template whose text is a plain script
+like any script; a template linted through its configured `preprocessor` is checked
+on the preprocessor's output, findings at the template's lines, and a preprocessor
+that fails (or cannot be run, or runs past its time limit) is one KL002 with its
+first error. A file named as a template whose text is a plain script
 (cortex-m-rt's `link.x.in`, which its build copies to `OUT_DIR`) is checked, but an
 `INCLUDE` it names that is not there is reported at `info`: ld looks for it where the
 build puts the copy.
@@ -126,7 +129,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     """The syntax error of the main file, then one finding per INCLUDE problem; nothing
     for a template that ld does not read as it is (KL217's)."""
     err = ctx.syntax_error
-    if err is not None and ctx.script_text is not None:
+    if err is not None and ctx.script_text is not None and ctx.preprocessed is None:
         from kernlint.ldscript.template import unlinked_template
 
         if unlinked_template(ctx.path, ctx.script_text, ctx.config, parses=False) is not None:

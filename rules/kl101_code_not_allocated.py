@@ -4,7 +4,11 @@
 Finds sections that hold code — `SHF_EXECINSTR` is set, or an `STT_FUNC` symbol is
 defined in them, or the entry point's symbol (`ENTRY()`, `_start`) is — while
 `SHF_ALLOC` is clear. Runs on linked images (ET_EXEC, ET_DYN) and on object files
-(ET_REL), where the mistake is born.
+(ET_REL), where the mistake is born. On an object the linker script decides, as for
+KL601: merged by every deciding script into an allocated output section (ld gives an
+output section the union of its inputs' flags) or discarded, nothing is reported;
+alone in its output section or an orphan, an error naming the script; no script
+found (none given, configured or tracked in the object's repository), a warning.
 
 Before linking: given a linker script and the objects it links (`kernlint check
 --script S --objects a.o ...`, a configuration target's `script` and `objects`, or the
@@ -188,10 +192,24 @@ def _image(ctx: Context) -> Iterator[Finding]:
             reasons.append(f"it defines function symbol(s) {quoted(funcs)}")
         if not reasons:
             continue
-        message = (
-            f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_ALLOC:"
-            " it is in no PT_LOAD and no loader copies it"
-        )
+        verdict = None
+        if not executable:  # an object: the linker script decides
+            from kernlint.project import SHF_ALLOC as ALLOC
+            from kernlint.project import section_verdict
+
+            verdict = section_verdict(ctx, sec.name, sec.sh_flags, ALLOC)
+            if verdict is False:
+                continue
+        if verdict is not None and verdict.severity is not None:
+            message = (
+                f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_ALLOC;"
+                " whether it is loaded depends on the linker script" + verdict.text
+            )
+        else:
+            message = (
+                f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_ALLOC:"
+                " it is in no PT_LOAD and no loader copies it"
+            ) + (verdict.text if verdict is not None else "")
         if executable and sec.sh_addr <= entry < sec.end:
             landing = image.sections_at(entry)
             if landing:
@@ -204,6 +222,7 @@ def _image(ctx: Context) -> Iterator[Finding]:
                 section=sec.name, address=sec.sh_addr if executable else None, offset=sec.sh_offset
             ),
             fix=_image_fix(ctx, sec.name or ".boot", executable),
+            severity=(verdict.severity if verdict is not None else None) or "",
         )
 
 

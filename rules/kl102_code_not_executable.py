@@ -4,7 +4,11 @@
 Finds allocated sections that hold code — an `STT_FUNC` symbol is defined in them, or
 they contain `e_entry` — but lack `SHF_EXECINSTR`; and, in linked images, sections
 with `SHF_EXECINSTR` that lie only in `PT_LOAD` segments without `PF_X`. Runs on
-linked images (ET_EXEC, ET_DYN) and on object files (ET_REL).
+linked images (ET_EXEC, ET_DYN) and on object files (ET_REL). On an object the linker
+script decides, as for KL602: merged into an output section with executable inputs
+(`.text : { *(.text .text.*) }` takes NASM's `A`-only `.text.foo` into an `AX`
+section) or discarded, nothing is reported; alone or orphaned, reported naming the
+script; no script found, a warning.
 
 In a linked image the segment decides, because the CPU executes by segment (page)
 permissions, not section flags: a code section without `SHF_EXECINSTR` in a
@@ -77,15 +81,7 @@ def check(ctx: Context) -> Iterator[Finding]:
             if reasons and executable:
                 yield from _linked_not_exec(image, sec, reasons)
             elif reasons:
-                yield Finding(
-                    f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks"
-                    " SHF_EXECINSTR: the linker puts it in a segment without PF_X",
-                    Location(section=sec.name, address=addr, offset=sec.sh_offset),
-                    fix=(
-                        f'mark it executable: `.section {sec.name}, "ax", @progbits` in GNU as,'
-                        f" `section {sec.name} progbits alloc exec nowrite` in NASM"
-                    ),
-                )
+                yield from _object_not_exec(ctx, sec, reasons)
         elif executable and not sec.is_tbss:
             holders = [s for s in image.vaddr_index.containing(sec.sh_addr) if s.vend >= sec.end]
             if holders and not any(s.is_exec for s in holders):
@@ -141,3 +137,28 @@ def _linked_not_exec(image, sec, reasons: list[str]) -> Iterator[Finding]:
             loc,
             fix=fix,
         )
+
+
+def _object_not_exec(ctx: Context, sec, reasons: list[str]) -> Iterator[Finding]:
+    """An object's (ET_REL) code section without SHF_EXECINSTR: the linker script
+    decides (:func:`kernlint.project.section_verdict`). Merged into an output section
+    with executable inputs (`.text : { *(.text .text.*) }`): nothing to report."""
+    from kernlint.project import SHF_EXECINSTR, section_verdict
+
+    verdict = section_verdict(ctx, sec.name, sec.sh_flags, SHF_EXECINSTR)
+    if verdict is False:
+        return
+    message = f"{sec.label()} holds code ({'; '.join(reasons)}) but lacks SHF_EXECINSTR"
+    if verdict is None or verdict.severity is None:
+        message += ": the linker puts it in a segment without PF_X"
+    else:
+        message += "; whether it is executable depends on the linker script"
+    yield Finding(
+        message + (verdict.text if verdict else ""),
+        Location(section=sec.name, offset=sec.sh_offset),
+        fix=(
+            f'mark it executable: `.section {sec.name}, "ax", @progbits` in GNU as,'
+            f" `section {sec.name} progbits alloc exec nowrite` in NASM"
+        ),
+        severity=(verdict.severity if verdict else None) or "",
+    )

@@ -8,7 +8,9 @@ or when the build generated it: it holds cpp's line markers (`# 12 "kernel.lds.S
 what `cpp` writes without `-P`), its template is beside it (`vmlinux.lds` next to
 `vmlinux.lds.S`, `link.ld` next to `link.ld.in` or `link.ldS`), or it is in a build
 directory (`build/`, `out/`, `_build/`, `builddir/`, `output/`, `build-*/`,
-`cmake-build-*/`). The fix names which of these made the file one ld reads.
+`cmake-build-*/`); or it is what the configured `preprocessor` made of a template
+(markers left for a later step, findings at the template's lines). The fix names
+which of these made the file one ld reads.
 
 Any other file with directives or markers is a template the build preprocesses
 (Linux's `vmlinux.lds.S`, Zephyr's `linker.ld`, U-Boot's `.lds` files): it gets KL217's
@@ -198,7 +200,10 @@ def check(ctx: Context) -> Iterator[Finding]:
     found_markers = markers(text, frozenset(d.line for d in found_directives))
     if not found_directives and not found_markers:
         return
-    reason = handed_to_ld(ctx.path, text, ctx.config)
+    if ctx.preprocessed is not None:
+        reason = "it is what the configured preprocessor made of the template"
+    else:
+        reason = handed_to_ld(ctx.path, text, ctx.config)
     if reason is None:
         return  # a template the build preprocesses: KL217's
     fix, marker_fix = _FIX + _why(reason), _MARKER_FIX + _why(reason)

@@ -2,7 +2,8 @@
 
 ## What it does
 Notes, once per file and at `info`, a linker-script template that nothing says ld
-reads as it is, and says how to lint the script made from it. A file is a template
+reads as it is and that has no configured preprocessor, and says how to lint the
+script made from it. A file is a template
 when its text holds C-preprocessor directives (`#include`, `#if`, `#ifdef`,
 `#define`, ... first on a line, outside `/* */`, with the operands the directive
 takes) or substitution markers (`@VAR@` of autoconf, meson and CMake
@@ -48,8 +49,13 @@ SECTIONS
 (C preprocessor: `#include "layout.h"` and 2 more directives): ...`
 
 ## Use instead
-Lint the script the build generates, with the build's flags: for a C-preprocessor
-template `cpp -P -undef -x c -I include kernel.ld -o build/kernel.ld`, then
+Give kernlint the build's preprocessor command, and it lints the template through
+it, with every finding at the template's own lines: `preprocessor = ["cpp",
+"-undef", "-x", "c", "-I", "include", "-DCONFIG_SMP"]` in the configuration (at top
+level, in `[per-path-preprocessor]` under a glob, or in the template's
+`[[tool.kernlint.target]]`), or `--preprocessor "cpp -undef -x c -I include"`.
+Or lint the script the build generates: for a C-preprocessor template
+`cpp -P -undef -x c -I include kernel.ld -o build/kernel.ld`, then
 `kernlint check build/kernel.ld` (or name it as a target's `script`); for a
 `configure_file` or `sed` template, the file the build writes. Once it is linted that
 way, keep the note out of the report with `per-path-ignores` for KL217 (or an inline
@@ -110,19 +116,24 @@ def _evidence(template: Template) -> str:
 
 def _fix(template: Template, name: str) -> str:
     """How to lint the script made from the template."""
-    ways = []
-    if template.directives or not template.markers:
-        ways.append(
-            f"preprocess it as the build does (`cpp -P -undef -x c <the build's -D/-I flags>"
-            f" {name} -o build/{_generated(name)}`)"
+    generated = _generated(name)
+    if template.directives or template.splices or not template.markers:
+        first = (
+            "give kernlint the build's preprocessor and it lints the result at this file's"
+            ' lines (`preprocessor = ["cpp", "-undef", "-x", "c", <the build\'s -D/-I'
+            ' flags>]`, or `--preprocessor "cpp -undef -x c ..."`), or lint the script the'
+            f" build generates (`cpp -P ... {name} -o build/{generated}`, then"
+            f" `kernlint check build/{generated}`)"
         )
-    if template.markers:
-        ways.append("write it as the build does (`configure_file`, the build's `sed`)")
+    else:
+        first = (
+            "lint the file the build writes from it (`configure_file`, the build's `sed`):"
+            f" `kernlint check build/{generated}`, or name it as a target's `script`"
+        )
     return (
-        " or ".join(ways) + f" and lint the result (`kernlint check build/{_generated(name)}`,"
-        " or name it as a target's `script`); then silence this note with `per-path-ignores`"
-        " for KL217. If ld reads this file as it is, name it as a target's `script` or with"
-        " `--script`, and KL212 reports what the linker would misread"
+        first + "; then silence this note with `per-path-ignores` for KL217. If ld reads this"
+        " file as it is, name it as a target's `script` or with `--script`, and KL212 reports"
+        " what the linker would misread"
     )
 
 

@@ -22,7 +22,8 @@ needs = pytest.mark.skipif(
 START = "\t.section mysec\n\t.globl _start\n_start:\thlt\n"
 OTHER = "\t.text\n\t.globl f\nf:\tret\n"
 CPU = (
-    "bits 64\nsection .text.get_cpu_num\nglobal get_cpu_num\nget_cpu_num:\n  xor eax, eax\n  ret\n"
+    "bits 64\nsection .text.get_cpu_num\nglobal get_cpu_num:function\n"
+    "get_cpu_num:\n  xor eax, eax\n  ret\n"
 )
 
 
@@ -255,3 +256,32 @@ def test_a_run_without_candidates_reads_no_script(tmp_path, monkeypatch):
     src = tmp_path / "ok.S"
     src.write_text('.section .boot, "ax"\n\tnop\n')
     assert _check(src) == [] and calls == []
+
+
+@needs
+def test_objects_kl101_and_kl102_ask_the_script(tmp_path):
+    """On an ET_REL object the script decides too: KL101 for the flagless section,
+    KL102 for NASM's `A`-only `.text.get_cpu_num`."""
+    _as(tmp_path, "start.S", START)
+    _as(tmp_path, "cpu.asm", CPU)
+    _as(tmp_path, "other.s", OTHER)
+    start, cpu = tmp_path / "start.o", tmp_path / "cpu.o"
+    rules = ("KL101", "KL102")
+    # No script: a warning each, saying the script decides.
+    found = _check(start, cpu, rules=rules)
+    assert sorted((f.rule, f.severity) for f in found) == [
+        ("KL101", "warning"),
+        ("KL102", "warning"),
+    ]
+    # Merged: ld makes them AX; nothing to report.
+    script = "SECTIONS { . = 1M; .text : { *(.text .text.*) *(mysec) } }"
+    elf = _link(tmp_path, script, "start.o", "cpu.o", "other.o")
+    assert readelf(elf).section(".text").flags == "AX"
+    assert _check(start, cpu, tmp_path / "link.ld", rules=rules) == []
+    # Alone: mysec keeps no flags, .cpu stays A.
+    script = "SECTIONS { . = 1M; .text : { *(.text) } .boot : { *(mysec) } .cpu : { *(.text.*) } }"
+    elf = _link(tmp_path, script, "start.o", "cpu.o", "other.o")
+    assert readelf(elf).section(".boot").flags == "" and readelf(elf).section(".cpu").flags == "A"
+    found = _check(start, cpu, tmp_path / "link.ld", rules=rules)
+    assert sorted((f.rule, f.severity) for f in found) == [("KL101", "error"), ("KL102", "error")]
+    assert all("link.ld:1` puts it in output section" in f.message for f in found)

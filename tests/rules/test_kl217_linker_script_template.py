@@ -71,7 +71,8 @@ def test_cpp_template_sample():
         'bad-cpp.ld is a linker-script template (C preprocessor: `#include "layout.h"` at'
         " line 5 and 2 more directives): the build turns it into the script ld reads"
     )
-    assert "cpp -P -undef -x c" in f.fix and "per-path-ignores" in f.fix and "--script" in f.fix
+    assert '--preprocessor "cpp -undef -x c' in f.fix and "cpp -P" in f.fix
+    assert "per-path-ignores" in f.fix and "--script" in f.fix
 
 
 def test_sed_template_sample_is_no_syntax_error():
