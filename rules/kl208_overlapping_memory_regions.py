@@ -24,6 +24,13 @@ stack grows down over the kernel's `.bss` at run time. The region overflow check
 (`region `ram' overflowed by N bytes`) looks at one region at a time and does not
 help either.
 
+Regions that overlap only partly are the mistake this rule is for (a **warning**). A
+region that lies wholly inside another is usually deliberate — micropython's
+`FLASH` (the entire flash) next to `FLASH_START`, `FLASH_FS`, `FLASH_TEXT` (its
+sectors) — and is reported at **info** level only; a region that is exactly the union
+of two or more others that tile it without gaps (TI MSP430's `INFOMEM` = `INFOA` +
+`INFOB`) is not reported at all.
+
 If two names are meant to describe the same memory, say so with `REGION_ALIAS`,
 which this rule understands; for a deliberate partial overlap, suppress the finding
 with `/* kernlint: ignore[KL208] */`.
@@ -146,13 +153,73 @@ def check(ctx: Context) -> Iterator[Finding]:
         regions[node.name] = Region(origin, length)
         if origin is None or length is None or length == 0:
             continue
-        start, end = origin, origin + length
-        for other, other_anchor, o_start, o_end in seen:
+        seen.append((node, anchor, origin, origin + length))
+    for i, (node, anchor, start, end) in enumerate(seen):
+        for other, other_anchor, o_start, o_end in seen[:i]:
             low, high = max(start, o_start), min(end, o_end)
             if low >= high:
                 continue
-            yield _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
-        seen.append((node, anchor, start, end))
+            inner = _containment((start, end), (o_start, o_end))
+            if inner is None:
+                yield _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+                continue
+            outer = (o_start, o_end) if inner == (start, end) else (start, end)
+            if _tiled(outer, [(a, b) for _, _, a, b in seen]):
+                continue  # INFOMEM = INFOA + INFOB: the whole and its parts, by design
+            yield _contained(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+
+
+def _containment(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:
+    """The range of ``a``, ``b`` that lies inside the other, or None when neither does
+    (a partial overlap)."""
+    if b[0] <= a[0] and a[1] <= b[1]:
+        return a
+    if a[0] <= b[0] and b[1] <= a[1]:
+        return b
+    return None
+
+
+def _tiled(outer: tuple[int, int], ranges: list[tuple[int, int]]) -> bool:
+    """True when at least two other regions lie inside ``outer`` without overlapping
+    each other and together cover it exactly (TI MSP430's ``INFOMEM`` = ``INFOA`` +
+    ``INFOB`` + ...)."""
+    parts = sorted(r for r in ranges if r != outer and outer[0] <= r[0] and r[1] <= outer[1])
+    if len(parts) < 2:
+        return False
+    at = outer[0]
+    for low, high in parts:
+        if low != at:
+            return False
+        at = high
+    return at == outer[1]
+
+
+def _contained(
+    node: ast.MemoryRegion,
+    anchor: ast.Include | None,
+    span: tuple[int, int],
+    other: ast.MemoryRegion,
+    other_anchor: ast.Include | None,
+    other_span: tuple[int, int],
+) -> Finding:
+    (start, end), (o_start, o_end) = span, other_span
+    loc, note = _where(node, anchor)
+    if o_start <= start and end <= o_end:
+        inner, outer, i_span, o_span = node.name, other.name, span, other_span
+    else:
+        inner, outer, i_span, o_span = other.name, node.name, other_span, span
+    message = (
+        f"MEMORY region `{inner}` [{i_span[0]:#x}, {i_span[1]:#x}) lies inside region"
+        f" `{outer}` [{o_span[0]:#x}, {o_span[1]:#x}) ({_line(other, other_anchor)}){note}:"
+        " a part of a larger region is usually deliberate (a whole flash and its sectors);"
+        f" sections placed in `{outer}` can still grow into `{inner}`, which neither GNU ld"
+        " nor ld.lld checks"
+    )
+    fix = (
+        f"place sections in `{inner}` or in the rest of `{outer}`, not both, or shrink `{outer}`"
+        " to the part no other region covers"
+    )
+    return Finding(message, loc, fix=fix, severity="info")
 
 
 def _finding(

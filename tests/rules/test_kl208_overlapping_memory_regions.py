@@ -98,9 +98,7 @@ def test_no_overlap(tmp_path, second):
     [
         ("hi (rw) : ORIGIN = 0x1FF000, LENGTH = 1M", "[0x1ff000, 0x200000), 4 KiB"),
         ("hi (rw) : ORIGIN = ORIGIN(ram) + LENGTH(ram) - 4K, LENGTH = 1M", "4 KiB"),
-        ("hi (rw) : ORIGIN = 0x100000, LENGTH = 4K", "[0x100000, 0x101000)"),
         ("hi (rw) : ORIGIN = 0, LENGTH = 0x100001", "[0x100000, 0x100001), 1 byte"),
-        ("hi (rw) : ORIGIN = 0, LENGTH = 16M", "[0x100000, 0x200000), 1 MiB"),
         ("hi (rw) : ORIGIN = ram_end - 0x10, LENGTH = 1M", "0x10 bytes"),
         ("hi (rw) : ORIGIN = 0x1FFFF0 > 5 ? 0x1FFFF0 : 0, LENGTH = 1M", "0x10 bytes"),
         ("hi (rw) : ORIGIN = (0x2FFFFF & ~0xFFFFF) - 1, LENGTH = 1M", "1 byte"),
@@ -121,9 +119,43 @@ def test_symbol_assigned_twice_is_not_constant(tmp_path):
     assert lint(tmp_path, text) == []
 
 
-def test_same_origin_suggests_an_alias(tmp_path):
-    (f,) = lint(tmp_path, memory(RAM, "dma (rw) : ORIGIN = 0x100000, LENGTH = 64K"))
-    assert "or drop it from MEMORY and write REGION_ALIAS(dma, ram)" in f.fix
+def test_identical_regions_suggest_an_alias(tmp_path):
+    (f,) = lint(tmp_path, memory(RAM, "dma (rw) : ORIGIN = 0x100000, LENGTH = 1M"))
+    assert f.severity == "info" and "lies inside region" in f.message
+
+
+@pytest.mark.parametrize(
+    ("second", "inner", "outer"),
+    [
+        ("hi (rw) : ORIGIN = 0x100000, LENGTH = 4K", "hi", "ram"),
+        ("hi (rw) : ORIGIN = 0, LENGTH = 16M", "ram", "hi"),
+        ("dma (rw) : ORIGIN = 0x100000, LENGTH = 64K", "dma", "ram"),
+    ],
+)
+def test_containment_is_only_a_note(tmp_path, second, inner, outer):
+    """A region inside another (micropython's `FLASH` and its `FLASH_FS` sectors) is
+    usually deliberate: info, not a warning."""
+    (f,) = lint(tmp_path, memory(RAM, second))
+    assert f.severity == "info"
+    assert f"region `{inner}` [" in f.message and f"lies inside region `{outer}`" in f.message
+
+
+def test_a_region_that_is_the_union_of_others_is_fine(tmp_path):
+    """TI MSP430: INFOMEM is exactly INFOA + INFOB (+ INFOC + INFOD): deliberate."""
+    text = (
+        "MEMORY {\n  INFOA : ORIGIN = 0x1980, LENGTH = 0x80\n"
+        "  INFOB : ORIGIN = 0x1900, LENGTH = 0x80\n"
+        "  INFOMEM : ORIGIN = 0x1900, LENGTH = 0x100\n}\n"
+    )
+    assert lint(tmp_path, text) == []
+    # A gap between the parts: INFOMEM is more than their union, so each is a note.
+    gap = text.replace("ORIGIN = 0x1900, LENGTH = 0x100", "ORIGIN = 0x1880, LENGTH = 0x180")
+    assert [f.severity for f in lint(tmp_path, gap)] == ["info", "info"]
+    # A partial overlap stays the mistake it is.
+    partial = text.replace(
+        "INFOMEM : ORIGIN = 0x1900, LENGTH = 0x100", "X : ORIGIN = 0x19c0, LENGTH = 0x80"
+    )
+    assert [f.severity for f in lint(tmp_path, partial)] == ["warning"]
 
 
 def test_second_region_starting_first(tmp_path):
