@@ -349,6 +349,28 @@ class _Layouter:
         self.unsized: dict[str, int] = {}
         #: the ``__load_start_*``/``__load_stop_*`` PROVIDEs of OVERLAY members
         self.overlay_provides: list[ast.Assignment] = []
+        #: global object symbol definitions: name -> (object, symbol)
+        self.defined: dict[str, tuple[ObjectFile, object]] = {}
+
+    def object_symbols(self, placement, starts) -> dict[str, Value]:
+        """Values (relative to their output section) of the object symbols the script
+        reads."""
+        out: dict[str, Value] = {}
+        for name in self.script_refs:
+            hit = self.defined.get(name)
+            if hit is None:
+                continue
+            obj, sym = hit
+            if sym.shndx == SHN_ABS:
+                out[name] = Value(sym.value & MASK, ABS)
+                continue
+            if sym.shndx == SHN_COMMON or sym.shndx >= SHN_LORESERVE:
+                continue
+            where = placement.get((obj.index, sym.shndx))
+            if where is None:
+                continue
+            out[name] = Value((where[1] + sym.value) & MASK, where[0])
+        return out
 
     # -- helpers
 
@@ -967,7 +989,7 @@ class _Layouter:
 
     # -- 6. sizing
 
-    def size_sections(self, prev: dict, headers_size: int) -> dict:
+    def size_sections(self, prev: PassResult, headers_size: int) -> PassResult:
         """``lang_size_sections``: one sizing pass; after a ``DATA_SEGMENT_END``,
         ``lang_size_relro_segment`` (relro: move the relro sections up to end on a
         page, and back to the first base if that grew the padding) or
@@ -1011,7 +1033,7 @@ class _Layouter:
             out.append((os.vma, os.size, max(os.align, 1), tbss))
         return out
 
-    def find_relro_sections(self, placement: dict) -> None:
+    def find_relro_sections(self, placement: dict[tuple[int, int], tuple[str, int]]) -> None:
         """``lang_find_relro_sections``: ``-z relro`` stays on only when a script
         input section description between the statement that evaluated
         ``DATA_SEGMENT_ALIGN`` and the one that evaluated ``DATA_SEGMENT_RELRO_END``
@@ -1054,7 +1076,9 @@ class _Layouter:
                             self.relro = True
                             return
 
-    def size_pass(self, prev: dict, headers_size: int, final: bool, mark: bool = False) -> dict:
+    def size_pass(
+        self, prev: PassResult, headers_size: int, final: bool, mark: bool = False
+    ) -> PassResult:
         st = _State(self, prev, headers_size, final)
         st.mark = mark
         for item in self.stmts:
@@ -1214,10 +1238,41 @@ def _orphan_span() -> ast.Span:
 # ----------------------------------------------------------------------------- sizing
 
 
+@dataclass
+class PassResult:
+    """What one sizing pass (:class:`_State`, ``lang_size_sections_1``) found, the
+    input of the next pass (forward references) and of the final layout. Addresses
+    and sizes in bytes, by output section name unless said otherwise.
+
+    ``starts``: VMA; ``sizes``: size; ``loads``: LMA; ``aligns``: the alignment the
+    section was given (``ALIGNOF``); ``section_sizes``: size by ``id()`` of the
+    output section statement (names may repeat); ``script``: the values of the
+    symbols the script assigns (``Value``: an offset in a section, or absolute);
+    ``object_values``: the object symbols the script reads, relative to their output
+    section; ``asserts`` every ``ASSERT``; ``errors`` ld's messages; ``region_errors``
+    and ``backward_moves`` structured; ``unresolved``: (what, expression) that could
+    not be evaluated; ``placement``: input section key -> (output section name,
+    offset in it)."""
+
+    starts: dict[str, int] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    loads: dict[str, int] = field(default_factory=dict)
+    aligns: dict[str, int] = field(default_factory=dict)
+    section_sizes: dict[int, int] = field(default_factory=dict)
+    script: dict[str, Value] = field(default_factory=dict)
+    object_values: dict[str, Value] = field(default_factory=dict)
+    asserts: list[AssertResult] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    region_errors: list[RegionError] = field(default_factory=list)
+    backward_moves: list[BackwardMove] = field(default_factory=list)
+    unresolved: list[tuple[str, ast.Node]] = field(default_factory=list)
+    placement: dict[tuple[int, int], tuple[str, int]] = field(default_factory=dict)
+
+
 class _State:
     """One sizing pass (``lang_size_sections_1`` plus the assignments it folds)."""
 
-    def __init__(self, lay: _Layouter, prev: dict, headers_size: int, final: bool) -> None:
+    def __init__(self, lay: _Layouter, prev: PassResult, headers_size: int, final: bool) -> None:
         self.lay = lay
         self.prev = prev
         self.final = final
@@ -1246,7 +1301,7 @@ class _State:
         self.in_region: dict[str, list[str]] = {}
         self.unresolved: list[tuple[str, ast.Node]] = []
         self.placement: dict[tuple[int, int], tuple[str, int]] = {}
-        self.symbols = ChainMap(self.script, prev.get("objsyms", {}), prev.get("script", {}))
+        self.symbols = ChainMap(self.script, prev.object_values, prev.script)
 
     # environment
 
@@ -1255,13 +1310,13 @@ class _State:
         return Env(
             section=None if section is None else section.name,
             dot=dot,
-            starts=ChainMap(self.starts, p.get("starts", {})),
+            starts=ChainMap(self.starts, p.starts),
             symbols=self.symbols,
             regions=self.lay.regions,
             page_size=self.lay.page,
-            sizes=ChainMap(self.sizes, p.get("sizes", {}), self.lay.unsized),
-            loads=ChainMap(self.loads, p.get("loads", {})),
-            alignments=ChainMap(self.aligns, p.get("aligns", {})),
+            sizes=ChainMap(self.sizes, p.sizes, self.lay.unsized),
+            loads=ChainMap(self.loads, p.loads),
+            alignments=ChainMap(self.aligns, p.aligns),
             headers_size=self.headers_size,
             complete=True,
             dataseg=self.lay.dataseg,
@@ -1576,7 +1631,7 @@ class _State:
                 self.record_assert(child, child.condition, child.message, os, dot - os.vma)
         return dot
 
-    def result(self) -> dict:
+    def result(self) -> PassResult:
         for name, section in self.full_message.items():
             # The overflow N of "region `R' overflowed by N bytes" comes from the
             # region's final location counter (lang_check_section_addresses; the
@@ -1597,21 +1652,21 @@ class _State:
                     )
                 )
         objsyms = self.lay.object_symbols(self.placement, self.starts)
-        return {
-            "starts": dict(self.starts),
-            "sizes": dict(self.sizes),
-            "loads": dict(self.loads),
-            "aligns": dict(self.aligns),
-            "osizes": dict(self.osizes),
-            "script": dict(self.script),
-            "objsyms": objsyms,
-            "asserts": self.asserts,
-            "errors": self.errors,
-            "region_errors": self.region_errors,
-            "backward_moves": self.backward_moves,
-            "unresolved": self.unresolved,
-            "placement": self.placement,
-        }
+        return PassResult(
+            starts=dict(self.starts),
+            sizes=dict(self.sizes),
+            loads=dict(self.loads),
+            aligns=dict(self.aligns),
+            section_sizes=dict(self.osizes),
+            script=dict(self.script),
+            object_values=objsyms,
+            asserts=self.asserts,
+            errors=self.errors,
+            region_errors=self.region_errors,
+            backward_moves=self.backward_moves,
+            unresolved=self.unresolved,
+            placement=self.placement,
+        )
 
 
 def _align(value: int, align: int) -> int:
@@ -1695,10 +1750,10 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
     from kernlint.layout.segments import headers_guess, program_headers
 
     headers = headers_guess(lay)
-    result = lay.size_pass({}, headers, final=False, mark=True)
-    lay.strip_empty(result["osizes"])
+    result = lay.size_pass(PassResult(), headers, final=False, mark=True)
+    lay.strip_empty(result.section_sizes)
     if lay.dataseg is not None:
-        lay.find_relro_sections(result["placement"])
+        lay.find_relro_sections(result.placement)
         lay.dataseg.relro = lay.relro
         headers = headers_guess(lay)  # counts a PT_GNU_RELRO with relro
     passes = 0
@@ -1717,10 +1772,10 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
             # does not have, when the count oscillates).
             new_headers = headers
         stable = (
-            new["starts"] == result["starts"]
-            and new["sizes"] == result["sizes"]
-            and new["loads"] == result["loads"]
-            and new["script"] == result["script"]
+            new.starts == result.starts
+            and new.sizes == result.sizes
+            and new.loads == result.loads
+            and new.script == result.script
             and new_headers == headers
         )
         result = new
@@ -1730,18 +1785,18 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
     final = lay.size_pass(result, headers, final=True)
     sections = _output_sections(lay)
     if options.check_sections:
-        final["errors"].extend(_overlaps(sections, 8 if lay.ei_class == 32 else 16))
+        final.errors.extend(_overlaps(sections, 8 if lay.ei_class == 32 else 16))
     if len(sections) > 1:
         # lang_check_section_addresses returns at once for an output with at most one
         # section, before its overlap and region-overflow checks (observed, ld 2.40).
-        for e in final["region_errors"]:
+        for e in final.region_errors:
             if e.kind == "will-not-fit":
                 s = "s" if e.overflow != 1 else ""
-                final["errors"].append(f"region `{e.region}' overflowed by {e.overflow} byte{s}")
+                final.errors.append(f"region `{e.region}' overflowed by {e.overflow} byte{s}")
     if lay.ei_class == 32:
         sections = [_mask32(s) for s in sections]
     segments, _ = program_headers(lay, sections, headers)
-    for what, expr in final["unresolved"]:
+    for what, expr in final.unresolved:
         lay.unsupported_at(
             "expression",
             expr,
@@ -1749,8 +1804,8 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
             " something not modelled)",
         )
     symbols: dict[str, int] = {}
-    env = Env(starts=final["starts"], complete=True)
-    for name, value in final["script"].items():
+    env = Env(starts=final.starts, complete=True)
+    for name, value in final.script.items():
         a = address_of(value, env)
         if a is not None:
             symbols[name] = a
@@ -1759,24 +1814,24 @@ def layout(loaded, objects: list[ObjectFile], options: Options | None = None) ->
         if lay.entry in symbols:
             entry_address = symbols[lay.entry]
         else:
-            entry_address = symbol_address(lay, final["placement"], final["starts"], lay.entry)
+            entry_address = symbol_address(lay, final.placement, final.starts, lay.entry)
     return Layout(
         sections=tuple(sections),
         segments=tuple(segments),
         symbols=symbols,
         discarded=tuple(lay.discarded),
         orphans=tuple(lay.orphans),
-        asserts=tuple(final["asserts"]),
+        asserts=tuple(final.asserts),
         unsupported=tuple(_unique(lay.unsupported)),
-        errors=tuple(dict.fromkeys(lay.errors + final["errors"] + lay.segment_errors)),
+        errors=tuple(dict.fromkeys(lay.errors + final.errors + lay.segment_errors)),
         entry=lay.entry,
         entry_address=entry_address,
         headers_size=headers,
         ei_class=lay.ei_class,
-        placement=final["placement"],
+        placement=final.placement,
         objects=tuple(objects),
-        region_errors=tuple(final["region_errors"]),
-        backward_moves=tuple(final["backward_moves"]),
+        region_errors=tuple(final.region_errors),
+        backward_moves=tuple(final.backward_moves),
     )
 
 
@@ -1928,28 +1983,3 @@ def symbol_address(lay: _Layouter, placement, starts, name: str) -> int | None:
     if where is None or where[0] not in starts:
         return None
     return starts[where[0]] + where[1] + (0 if sym.shndx == SHN_COMMON else sym.value)
-
-
-def _layouter_object_symbols(self: _Layouter, placement, starts) -> dict[str, Value]:
-    """Values (relative to their output section) of the object symbols the script
-    reads."""
-    out: dict[str, Value] = {}
-    for name in self.script_refs:
-        hit = self.defined.get(name)
-        if hit is None:
-            continue
-        obj, sym = hit
-        if sym.shndx == SHN_ABS:
-            out[name] = Value(sym.value & MASK, ABS)
-            continue
-        if sym.shndx == SHN_COMMON or sym.shndx >= SHN_LORESERVE:
-            continue
-        where = placement.get((obj.index, sym.shndx))
-        if where is None:
-            continue
-        out[name] = Value((where[1] + sym.value) & MASK, where[0])
-    return out
-
-
-_Layouter.object_symbols = _layouter_object_symbols
-_Layouter.defined = {}
