@@ -12,6 +12,7 @@ from kernlint.errors import InputError
 if TYPE_CHECKING:
     import networkx
 
+    from kernlint.boot.flat import FlatKernel
     from kernlint.boot.headers import BootHeaders
     from kernlint.bootsector import BootSector
     from kernlint.buildfacts import BuildFacts
@@ -35,6 +36,9 @@ SCRIPT_TEMPLATE = "script-template"
 SOURCE = "source"  # assembly or a file holding inline assembly: .S .s .asm .nasm .rs .c
 UNREADABLE = "unreadable"  # a file that could not be read or is malformed (KL001)
 BOOT_SECTOR = "boot-sector"  # a raw BIOS boot sector: 512 bytes ending in 55 AA, or forced
+#: A file kernlint does not recognise, named with ``--boot-protocol multiboot1``: a flat
+#: kernel loaded through its Multiboot 1 header's a.out kludge (KL403, KL404).
+FLAT_KERNEL = "flat-kernel"
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ class Context:
     #: A raw boot sector (kind ``boot-sector``); ELF boot sectors are found by
     #: :func:`kernlint.bootsector.elf.elf_boot_sector` from ``image``.
     boot_sector: BootSector | None = None
+    #: A flat kernel (kind ``flat-kernel``, :mod:`kernlint.boot.flat`).
+    flat_kernel: FlatKernel | None = None
     #: Filled by the engine once the other rules have run (for KL003).
     unused_suppressions: tuple[Suppression, ...] = ()
     #: The run's project context (:class:`kernlint.project.Project`): the linker

@@ -27,6 +27,7 @@ from kernlint.classify import Target, expand
 from kernlint.config import Config
 from kernlint.context import (
     BOOT_SECTOR,
+    FLAT_KERNEL,
     IMAGE,
     SCRIPT,
     SCRIPT_INVALID,
@@ -270,6 +271,11 @@ def _read_context(target: Target, config: Config) -> Context:
 
             sector = read_boot_sector(target.path, config.layout_for(target.path))
             return Context(target.path, BOOT_SECTOR, config, boot_sector=sector)
+        if target.kind == FLAT_KERNEL:
+            from kernlint.boot.flat import read_flat_kernel
+
+            flat = read_flat_kernel(target.path)
+            return Context(target.path, FLAT_KERNEL, config, flat_kernel=flat)
         from kernlint.elf.reader import read_image
 
         return Context(target.path, IMAGE, config, image=read_image(target.path))
@@ -380,6 +386,16 @@ def _apply_suppressions(
     return kept, replace(ctx, unused_suppressions=unused)
 
 
+def _flat_protocol(config: Config, path: str) -> bool:
+    """Is ``path`` named to be loaded with Multiboot 1 (``--boot-protocol multiboot1``,
+    a target's ``boot-protocol``)? A file that is neither ELF nor anything else kernlint
+    knows is then a flat kernel, loaded by its header's a.out kludge
+    (:mod:`kernlint.boot.flat`)."""
+    from kernlint.boot.protocol import MULTIBOOT1
+
+    return config.protocol_for(path) == MULTIBOOT1
+
+
 def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -> RunResult:
     """Lint ``paths`` (files and directories) with ``rules``."""
     config = config or Config()
@@ -396,6 +412,8 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
     for target in targets:
         if target.kind == "unknown" and target.explicit and config.layout_for(target.path):
             target = replace(target, kind=BOOT_SECTOR)  # named with a boot-sector layout
+        if target.kind == "unknown" and target.explicit and _flat_protocol(config, target.path):
+            target = replace(target, kind=FLAT_KERNEL)  # a flat kernel: its header decides
         if target.kind == "unknown":
             if target.explicit:
                 skipped.append((target.path, "not recognised as an ELF file; skipped"))

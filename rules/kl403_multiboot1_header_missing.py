@@ -64,7 +64,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kernlint.boot.protocol import MULTIBOOT1, named
-from kernlint.context import IMAGE, Context
+from kernlint.context import FLAT_KERNEL, IMAGE, Context
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
 
@@ -75,7 +75,7 @@ if TYPE_CHECKING:
 ID = "KL403"
 NAME = "multiboot1-header-missing"
 SEVERITY = "error"
-APPLIES_TO = frozenset({IMAGE})
+APPLIES_TO = frozenset({IMAGE, FLAT_KERNEL})
 
 #: GRUB's line for this ("error: no multiboot header found.") is the same for both
 #: protocols: KL401 declares it, with this rule among its related ones. QEMU's
@@ -90,6 +90,9 @@ def check(ctx: Context) -> Iterator[Finding]:
     from kernlint.boot import multiboot1
     from kernlint.boot.headers import placement
 
+    if ctx.flat_kernel is not None:
+        yield from _flat(ctx)
+        return
     headers = ctx.boot_headers
     if headers is None or MULTIBOOT1 not in ctx.boot_protocols:
         return
@@ -133,3 +136,41 @@ def check(ctx: Context) -> Iterator[Finding]:
             ),
         )
     # else: a magic with a bad checksum in the window: KL404 reports it.
+
+
+def _flat(ctx: Context) -> Iterator[Finding]:
+    """A flat (non-ELF) file named with ``--boot-protocol multiboot1``: the header is
+    the only thing that says how to load it."""
+    from kernlint.boot import multiboot1
+
+    flat = ctx.flat_kernel
+    taken = flat.grub_multiboot1
+    if taken is not None:
+        if flat.qemu_multiboot1 is None:
+            yield Finding(
+                f"the Multiboot 1 header at file offset {taken.offset:#x} of this flat"
+                " (non-ELF) file is in the last 48 bytes of the 8192-byte window: GRUB"
+                f" finds it, but QEMU -kernel scans only offsets below"
+                f" {multiboot1.QEMU_SEARCH:#x} and takes the file for a Linux kernel"
+                ' ("qemu: invalid kernel header")',
+                Location(offset=taken.offset),
+                fix="move the header to the start of the file: the first bytes of the image",
+            )
+        return
+    if flat.multiboot1:
+        return  # a magic with a bad checksum in the window: KL404's
+    yield Finding(
+        "no Multiboot 1 header (magic 0x1BADB002 with a zero checksum) at a 4-byte-aligned"
+        f" offset in the first {multiboot1.SEARCH} bytes of this flat (non-ELF) file"
+        f" ({flat.size} bytes), named as a Multiboot 1 kernel; a file that is not ELF"
+        " loads only through a header with flags bit 16 (the a.out kludge); GRUB:"
+        ' "no multiboot header found."; QEMU -kernel takes it for a Linux kernel:'
+        ' "qemu: invalid kernel header"',
+        Location(offset=0),
+        fix=(
+            "start the image with a header with the address fields (NASM, `org 0x100000`):"
+            " `dd 0x1BADB002, 1 << 16, -(0x1BADB002 + (1 << 16))` then `dd header, $$,"
+            " load_end, bss_end, entry` (header_addr, load_addr, load_end_addr,"
+            " bss_end_addr, entry_addr), or link an ELF kernel instead"
+        ),
+    )

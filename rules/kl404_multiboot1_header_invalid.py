@@ -72,7 +72,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kernlint.boot.protocol import MULTIBOOT1, named
-from kernlint.context import IMAGE, Context
+from kernlint.context import FLAT_KERNEL, IMAGE, Context
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
 
@@ -84,7 +84,7 @@ if TYPE_CHECKING:
 ID = "KL404"
 NAME = "multiboot1-header-invalid"
 SEVERITY = "error"
-APPLIES_TO = frozenset({IMAGE})
+APPLIES_TO = frozenset({IMAGE, FLAT_KERNEL})
 
 _QEMU_EXPLAIN = (
     "QEMU -kernel found a Multiboot 1 header with the a.out kludge (flags bit 16) whose"
@@ -143,13 +143,19 @@ def check(ctx: Context) -> Iterator[Finding]:
     magics when GRUB takes none."""
     from kernlint.boot import multiboot1
 
-    headers = ctx.boot_headers
-    if headers is None or MULTIBOOT1 not in ctx.boot_protocols:
-        return
-    taken = headers.grub_multiboot1
-    if taken is None:
+    flat = ctx.flat_kernel
+    if flat is not None:  # a flat (non-ELF) file named as a Multiboot 1 kernel
+        headers, taken = None, flat.grub_multiboot1
+        candidates = flat.multiboot1
+    else:
+        headers = ctx.boot_headers
+        if headers is None or MULTIBOOT1 not in ctx.boot_protocols:
+            return
+        taken = headers.grub_multiboot1
         requested = named(ctx.config.protocol_for(ctx.path), MULTIBOOT1)
-        for h in headers.claimed_multiboot1(requested):
+        candidates = headers.claimed_multiboot1(requested) if taken is None else ()
+    if taken is None:
+        for h in candidates:
             if not h.checksum_ok:
                 yield _finding(
                     headers,
@@ -188,6 +194,20 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
     if taken.aout is not None:
         yield from _aout(ctx, headers, taken)
+    elif flat is not None and not taken.flags & multiboot1.FLAG_AOUT_KLUDGE:
+        yield _finding(
+            headers,
+            taken,
+            f"the Multiboot 1 header at file offset {taken.offset:#x} has flags"
+            f" {taken.flags:#010x}, without bit 16 (the a.out kludge), and this file is not"
+            " ELF: without the address fields both loaders read it as an ELF file; GRUB:"
+            ' "invalid arch-dependent ELF magic."; QEMU -kernel: "Error while loading elf'
+            ' kernel"',
+            "set flags bit 16 and follow the checksum with the address fields (NASM, `org"
+            " 0x100000`): `dd header, $$, load_end, bss_end, entry` (header_addr,"
+            " load_addr, load_end_addr, bss_end_addr, entry_addr); recompute the checksum"
+            " as -(0x1BADB002 + flags)",
+        )
     elif taken.truncated and taken.flags & multiboot1.FLAG_AOUT_KLUDGE:
         yield _finding(
             headers,
@@ -198,20 +218,23 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _aout(ctx: Context, headers: BootHeaders, h: Multiboot1Header) -> Iterator[Finding]:
+def _aout(ctx: Context, headers: BootHeaders | None, h: Multiboot1Header) -> Iterator[Finding]:
     from kernlint.boot import multiboot1
 
     image = ctx.image
+    size = ctx.flat_kernel.size if ctx.flat_kernel is not None else image.size
     k = h.aout
     fix = (
         "derive the fields from symbols: header_addr = the header's own label, load_addr ="
         " the first loaded address, load_end_addr = the end of the file bytes (_edata),"
         " bss_end_addr = the end of .bss (_end), entry_addr = the entry symbol"
     )
-    for problem in multiboot1.aout_problems(k, h.offset, image.size):
+    for problem in multiboot1.aout_problems(k, h.offset, size):
         yield _finding(
             headers, h, f"a.out kludge of the Multiboot 1 header at {h.offset:#x}: {problem}", fix
         )
+    if image is None:
+        return  # a flat file: no program headers to agree with
     seg = next(
         (
             s
@@ -240,9 +263,13 @@ def _aout(ctx: Context, headers: BootHeaders, h: Multiboot1Header) -> Iterator[F
         )
 
 
-def _finding(headers: BootHeaders, h: Multiboot1Header, message: str, fix: str) -> Finding:
+def _finding(headers: BootHeaders | None, h: Multiboot1Header, message: str, fix: str) -> Finding:
+    """The finding at the header ``h``: with its section, address and symbol in an ELF
+    image, at its file offset alone in a flat file (``headers`` None)."""
     from kernlint.boot.headers import placement
 
+    if headers is None:
+        return Finding(message, Location(offset=h.offset), fix=fix)
     where = placement(headers, h.offset)
     return Finding(
         message,
