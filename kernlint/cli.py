@@ -26,6 +26,27 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
+def _split_objects(paths: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the relocatable objects among ``paths``, the other paths), by their ELF header:
+    ``e_type`` ET_REL (gABI, "ELF Header"; byte 5 gives the byte order). Directories,
+    images (ET_EXEC, ET_DYN), scripts and sources stay paths to lint."""
+    objects, rest = [], []
+    for path in paths:
+        try:
+            with open(path, "rb") as f:
+                head = f.read(18)
+        except OSError:
+            head = b""
+        rel = (
+            len(head) == 18
+            and head[:4] == b"\x7fELF"
+            and head[5] in (1, 2)
+            and int.from_bytes(head[16:18], "little" if head[5] == 1 else "big") == 1
+        )
+        (objects if rel else rest).append(path)
+    return tuple(objects), tuple(rest)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="kernlint")
 def cli() -> None:
@@ -115,7 +136,8 @@ def cli() -> None:
     "script_path",
     type=click.Path(dir_okay=False),
     metavar="FILE",
-    help="The linker script: linted, and with --objects (or its own INPUT()) and no"
+    help="The linker script: linted, and with --objects, objects among the paths (as"
+    " `ld -T FILE a.o b.o`) or its own INPUT(), and no"
     " image laid out as GNU ld would link them (KL101, KL202, KL206, KL209, KL210,"
     " KL216, KL301, KL501).",
 )
@@ -165,6 +187,11 @@ def check(
     except UsageError as exc:
         _fail(str(exc))
     fail_on = fail_on or config.fail_on
+    if script_path and paths:
+        # `check --script link.ld a.o b.o` means what `ld -T link.ld a.o b.o` does: the
+        # positional objects are laid out with the script, as --objects are.
+        laid, paths = _split_objects(paths)
+        objects = (*objects, *laid)
     if boot_sector_layout or boot_protocol or objects or gc_sections:
         from dataclasses import replace
 
