@@ -13,6 +13,12 @@ it, and the sections whose file bytes come first, largest first: those pushed it
 It also reports a header GRUB finds but QEMU `-kernel` does not (QEMU scans only
 offsets below 8192 - 48 = 8144).
 
+A flat (non-ELF) file named with `--boot-protocol multiboot1` (a `nasm -f bin`
+kernel) is checked the same way: it loads only through a header with flags bit 16
+(the a.out kludge), so no header in its first 8192 bytes is reported (QEMU `-kernel`
+then takes it for a Linux kernel: "qemu: invalid kernel header"). Without the
+protocol named such a file is skipped as not recognised.
+
 A header with the magic in the window but a wrong checksum is KL404's.
 
 ## Why is this bad?

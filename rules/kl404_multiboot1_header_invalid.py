@@ -26,6 +26,11 @@ detected from the `0x1BADB002` magic) as GRUB 2.06 and QEMU 7.2 `-kernel` read i
   loaders ignore the program headers and copy the file from offset
   `header offset - (header_addr - load_addr)`.
 
+A flat (non-ELF) file named with `--boot-protocol multiboot1` gets the same checks
+of its header and a.out kludge (against the file's size), and one more: a header
+without flags bit 16, with which both loaders read the file as ELF (GRUB: "invalid
+arch-dependent ELF magic."; QEMU: "Error while loading elf kernel").
+
 A missing header (none in the window at all, or one pushed further in) is KL403's.
 
 ## Why is this bad?
