@@ -4,7 +4,8 @@
 Checks the physical load addresses of images loaded with Multiboot 1 or 2, as GRUB
 and QEMU `-kernel` take them: each `PT_LOAD`'s `[p_paddr, p_paddr + p_memsz)` (`.bss`
 included), or, with the Multiboot 1 a.out kludge (flags bit 16), `[load_addr,
-bss_end_addr)`. It reports:
+bss_end_addr)` (also for a flat, non-ELF kernel named with `--boot-protocol
+multiboot1`). It reports:
 
 - **error**: a range that reaches into 0xC0000000-0xFFFFFFFF (3 GiB to 4 GiB). That
   is the 32-bit PC's hole for device memory: the PCI MMIO window, the I/O APIC at
@@ -18,6 +19,11 @@ bss_end_addr)`. It reports:
   on a machine with more than 2 GiB of RAM below 4 GiB, which QEMU's default
   128 MiB, and `q35` with more than 2.75 GiB, are not.
 
+An image with a segment at the x86 reset vector (0xFFFFFFF0) is a firmware ROM that
+runs from flash (U-Boot's `qemu-x86` build carries a Multiboot header with the a.out
+kludge and `load_addr` 0xFFF00000): its finding is `info`, since the Multiboot
+loaders are not how that build is started.
+
 The 4 GiB limit of GRUB's ELF64 loader ("segment crosses 4 GiB border.") is KL407's;
 this rule reports only ranges that start below 4 GiB. Not checked: a Multiboot 2
 header with a relocatable tag (type 10: GRUB picks the address itself within
@@ -25,7 +31,9 @@ header with a relocatable tag (type 10: GRUB picks the address itself within
 
 ## Why is this bad?
 GRUB allocates each segment at its exact physical address in the firmware's memory
-map and finds no RAM there: `error: out of memory.` and the kernel never runs.
+map and finds no RAM there: `error: out of memory.` and the kernel never runs (with
+the a.out kludge it copies the file there without a word, and the machine hangs or
+resets).
 QEMU `-kernel` (Multiboot 1) copies the bytes into no RAM and jumps to `e_entry`: the
 machine hangs without a word. A higher-half kernel must be *linked* high and
 *loaded* low: its entry code runs at the physical address with paging off and maps
@@ -81,7 +89,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from kernlint.boot.protocol import MULTIBOOT1, MULTIBOOT2
-from kernlint.context import IMAGE, Context
+from kernlint.context import FLAT_KERNEL, IMAGE, Context
 from kernlint.finding import Finding, Location
 
 if TYPE_CHECKING:
@@ -91,7 +99,7 @@ if TYPE_CHECKING:
 ID = "KL414"
 NAME = "multiboot-load-address-beyond-ram"
 SEVERITY = "error"
-APPLIES_TO = frozenset({IMAGE})
+APPLIES_TO = frozenset({IMAGE, FLAT_KERNEL})
 
 #: GRUB's "error: out of memory." is printed for any allocation that fails (an initrd
 #: or module larger than RAM, a font), not only for a segment outside RAM: it maps to
@@ -106,6 +114,17 @@ HOLE = 0xC0000000
 #: machine with more than 2 GiB of RAM below 4 GiB.
 HIGHER_HALF_2G = 0x80000000
 _4G = 1 << 32
+#: Where an x86 CPU starts after reset (Intel SDM Vol. 3A §9.1.4): an image with a
+#: segment here is a firmware ROM (U-Boot's qemu-x86 build, coreboot), placed by its
+#: physical addresses in flash below 4 GiB.
+RESET_VECTOR = 0xFFFFFFF0
+
+
+def _firmware_rom(image: Image) -> str | None:
+    """The label of the ``PT_LOAD`` whose physical range holds :data:`RESET_VECTOR`,
+    or None."""
+    seg = next((s for s in image.load_segments if s.p_paddr <= RESET_VECTOR < s.pend), None)
+    return None if seg is None else image.segment_label(seg)
 
 
 def check(ctx: Context) -> Iterator[Finding]:
@@ -113,6 +132,12 @@ def check(ctx: Context) -> Iterator[Finding]:
     higher-half ranges without ``AT()`` between 2 and 3 GiB (warning)."""
     from kernlint.boot import multiboot1, multiboot2
 
+    flat = ctx.flat_kernel
+    if flat is not None:  # a flat file named as a Multiboot 1 kernel: the kludge decides
+        taken = flat.grub_multiboot1
+        if taken is not None and taken.aout is not None:
+            yield from _kludge(flat.size, taken)
+        return
     headers = ctx.boot_headers
     if headers is None:
         return
@@ -126,10 +151,24 @@ def check(ctx: Context) -> Iterator[Finding]:
     mb2_own = mb2 is not None and any(
         mb2.tag(t) is not None for t in (multiboot2.TAG_ADDRESS, multiboot2.TAG_RELOCATABLE)
     )
+    rom = _firmware_rom(image)
+    found: list[Finding] = []
     if MULTIBOOT1 in protocols and kludge and mb1.aout is not None:
-        yield from _kludge(image, mb1)
+        found += _kludge(image.size, mb1)
     if (MULTIBOOT1 in protocols and not kludge) or (MULTIBOOT2 in protocols and not mb2_own):
-        yield from _segments(image)
+        found += _segments(image)
+    for f in found:
+        if rom is None:
+            yield f
+        else:
+            yield Finding(
+                f"{f.message} (this image is a firmware ROM: {rom} holds the reset vector"
+                f" {RESET_VECTOR:#x}, so it is meant to run from flash, and the Multiboot"
+                " loaders are not how it is started)",
+                f.location,
+                fix=f.fix,
+                severity="info",
+            )
 
 
 def _segments(image: Image) -> Iterator[Finding]:
@@ -159,10 +198,11 @@ def _segments(image: Image) -> Iterator[Finding]:
         )
 
 
-def _kludge(image: Image, header) -> Iterator[Finding]:
+def _kludge(size: int, header) -> Iterator[Finding]:
+    """The a.out-kludge load range of ``header`` in a file of ``size`` bytes."""
     from kernlint.boot import multiboot1
 
-    layout = multiboot1.aout_layout(header.aout, header.offset, image.size)
+    layout = multiboot1.aout_layout(header.aout, header.offset, size)
     start, end = layout.load_addr, layout.load_addr + layout.memory_size
     if end <= HOLE or start >= _4G:
         return
@@ -170,7 +210,8 @@ def _kludge(image: Image, header) -> Iterator[Finding]:
         f"the a.out kludge of the Multiboot 1 header at file offset {header.offset:#x}"
         f" loads the kernel at physical {start:#x}-{end:#x} (load_addr to bss_end_addr),"
         f" in the PC's device-memory hole from {HOLE:#x} (3 GiB) to 4 GiB, where QEMU's"
-        ' machines have no RAM: GRUB stops with "out of memory.", QEMU -kernel hangs',
+        " machines have no RAM: GRUB and QEMU -kernel copy the file there without a word"
+        " and jump into no code (observed: the machine hangs or resets)",
         Location(offset=header.offset),
         fix=(
             "give load_addr, load_end_addr, bss_end_addr and entry_addr physical"

@@ -58,8 +58,12 @@ def _grub_file(flag: str, path) -> bool:
 @pytest.mark.parametrize("board", ["qemu-x86", "qemu-x86_64"])
 def test_u_boot_headers_agree_with_grub_file(board):
     """U-Boot for QEMU's x86 machine (Debian u-boot-qemu): the 32-bit build carries a
-    Multiboot 1 header so that `qemu -kernel` starts it, the 64-bit one none; GRUB's
-    own checker and kernlint agree, and no KL4 rule has anything to say."""
+    Multiboot 1 header (start.S: "so U-Boot can be loaded by GRUB2"), the 64-bit one
+    none; GRUB's own checker and kernlint agree. The 32-bit build is a ROM (a segment
+    at the reset vector) whose a.out kludge loads it at 0xfff00000, flash: GRUB and
+    QEMU -kernel run nothing there (observed: the guest resets without a word), which
+    KL414 says at info only, since that build is started from -bios, not by
+    Multiboot. No KL4 rule has anything louder to say."""
     path = _real(lambda: debian.u_boot_qemu_elf(board))
     h = read_headers(read_image(str(path)))
     assert (h.grub_multiboot1 is not None) == _grub_file("--is-x86-multiboot", path)
@@ -67,7 +71,10 @@ def test_u_boot_headers_agree_with_grub_file(board):
     assert (h.grub_multiboot1 is not None) == (board == "qemu-x86")
     from kernlint.engine import run, select_rules
 
-    assert run([str(path)], select_rules(["KL4"])).findings == []
+    found = run([str(path)], select_rules(["KL4"])).findings
+    assert [(f.rule, f.severity) for f in found] == (
+        [("KL414", "info")] if board == "qemu-x86" else []
+    )
 
 
 def test_grub_boot_img_as_kernlint_reads_it():

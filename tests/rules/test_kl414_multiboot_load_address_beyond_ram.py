@@ -160,3 +160,35 @@ def test_relocatable_multiboot2_header_is_not_checked(tmp_path):
     )
     path = link(tmp_path, "reloc", script("0xC0100000"), mb2 + ENTRY)
     assert findings(path) == []
+
+
+@needs_toolchain
+def test_a_firmware_rom_is_info(tmp_path):
+    """A segment at the reset vector 0xfffffff0 (U-Boot's qemu-x86 build, coreboot):
+    the image runs from flash, so its Multiboot header's load address is said at info."""
+    source = HEADER + ENTRY + '.section .reset, "ax"\n.fill 8, 1, 0x90\n'
+    rom = (
+        "ENTRY(_start)\nSECTIONS {\n  . = 0xFFF00000;\n"
+        "  .text : { KEEP(*(.multiboot)) *(.text) }\n  .bss : { *(.bss) }\n"
+        "  .reset 0xFFFFFFF0 : { KEEP(*(.reset)) }\n  /DISCARD/ : { *(.note.GNU-stack) }\n}\n"
+    )
+    path = link(tmp_path, "rom", rom, source)
+    assert any(p.paddr <= 0xFFFFFFF0 < p.paddr + p.memsz for p in readelf(path).loads)
+    (f,) = findings(path)
+    assert f.severity == "info" and "firmware ROM" in f.message
+
+
+@needs_toolchain
+def test_flat_kernel_with_kludge_in_the_hole(tmp_path):
+    """A nasm -f bin kernel named with --boot-protocol multiboot1 (tests/bootproto/
+    test_flat_kernel.py): its a.out kludge loads it at 3 GiB + 1 MiB."""
+    source = (
+        "bits 32\norg 0xC0100000\nFLAGS equ 1 << 16\n"
+        "header: dd 0x1BADB002, FLAGS, -(0x1BADB002 + FLAGS)\n"
+        "dd header, $$, end, end + 0x1000, entry\nentry: hlt\njmp entry\nend:\n"
+    )
+    (tmp_path / "high.asm").write_text(source)
+    run(["nasm", "-f", "bin", "-o", "high.bin", "high.asm"], tmp_path)
+    (f,) = findings(tmp_path / "high.bin", protocol="multiboot1")
+    assert f.severity == "error" and "loads the kernel at physical 0xc0100000" in f.message
+    assert findings(tmp_path / "high.bin") == []  # not named: not read as a kernel
