@@ -163,7 +163,37 @@ class Preprocessed:
         location = replace(
             loc, line=line, column=max(column, 1), end_line=line, end_column=end or None
         )
-        return replace(finding, message=finding.message + note, location=location)
+        message = self._map_mentions(finding.message, cwd) + note
+        return replace(finding, message=message, location=location)
+
+    def _map_mentions(self, message: str, cwd: str) -> str:
+        """``message`` with the output lines it names (``line 83``, ``opened at 4:3``)
+        replaced by the template lines they came from, where they came from it."""
+
+        def template_line(number: int) -> str | None:
+            """The template line, or ``header:line`` for a line from a header."""
+            origin = self.lines.origin(number)
+            if origin is None:
+                return None
+            if self._is_template(origin.file, cwd):
+                return str(origin.line)
+            shown = os.path.relpath(origin.file, cwd) if os.path.isabs(origin.file) else origin.file
+            return f"{shown}:{origin.line}"
+
+        def line_word(m: re.Match[str]) -> str:
+            mapped = template_line(int(m.group(2)))
+            if mapped is None:
+                return m.group(0)
+            return mapped if ":" in mapped else f"{m.group(1)}{mapped}"
+
+        def line_col(m: re.Match[str]) -> str:
+            mapped = template_line(int(m.group(2)))
+            if mapped is None or ":" in mapped:
+                return m.group(0) if mapped is None else f"{m.group(1)}{mapped}"
+            return f"{m.group(1)}{mapped}:{m.group(3)}"
+
+        message = re.sub(r"(\blines? )(\d+)\b", line_word, message)
+        return re.sub(r"(\bat )(\d+):(\d+)\b", line_col, message)
 
 
 def _shown(text: str) -> str:

@@ -176,3 +176,22 @@ def test_command_line(project):
     assert {f["location"]["line"] for f in done.report["findings"]} >= {7, 9, 11}
     bad = kernlint("check", "--preprocessor", "cpp -o x.ld", path)
     assert bad.code == 2 and "standard output" in bad.stderr
+
+
+def test_lines_named_in_messages_are_template_lines(project):
+    """The output's line numbers differ from the template's (markers, the header):
+    a line a message names is mapped too."""
+    text = '#include "layout.h"\n#define X 1\nSECTIONS\n{\n  .text : { *(.text)\n  x = 1;\n'
+    (project / "open.lds.S").write_text(text)
+    (f,) = lint(project / "open.lds.S", rules=["KL002"])
+    assert "opened at 5:" in f.message or "line 5" in f.message, f.message
+
+
+def test_header_lines_named_in_messages(project):
+    (project / "include" / "bss.h").write_text(
+        "  .bss : {\n    bss_start = .;\n    *(.bss)\n    bss_end = .;\n  }\n"
+    )
+    (project / "b.lds.S").write_text('SECTIONS\n{\n#include "bss.h"\n}\n')
+    (f,) = lint(project / "b.lds.S", rules=["KL215"])
+    assert f.location.line == 3
+    assert "`bss_start` (include/bss.h:2)" in f.message, f.message
