@@ -408,7 +408,11 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
     targets = list(expand(paths))
     # The run's project context: reads nothing until a rule asks (KL601, KL602, KL101
     # and KL102 on objects ask where the linker scripts put a section).
-    project = Project(tuple(t.path for t in targets if t.kind == SCRIPT), config)
+    project = Project(
+        tuple(t.path for t in targets if t.kind == SCRIPT and t.explicit),
+        config,
+        tuple(t.path for t in targets if t.kind == SCRIPT and not t.explicit),
+    )
     for target in targets:
         if target.kind == "unknown" and target.explicit and config.layout_for(target.path):
             target = replace(target, kind=BOOT_SECTOR)  # named with a boot-sector layout
@@ -421,7 +425,7 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
         files += 1
         ctx = build_context(target, config, project)
         if ctx.script is not None and ctx.script_text is not None:
-            project.offer(target.path, ctx.script, ctx.script_text)
+            project.offer(target.path, ctx.script, ctx.script_text, target.explicit)
         path_ignores = config.ignored_for(target.path)
         try:
             findings.extend(

@@ -193,23 +193,28 @@ class _Desc:
 @dataclass
 class Project:
     """What the run knows about the project beyond each input: the linker scripts that
-    may place an input section. ``run_scripts`` are the scripts given in the run,
-    ``config`` supplies the configured targets' scripts; repository scripts are found
+    may place an input section. ``run_scripts`` are the scripts named in the run (the
+    ones ld reads: they decide when they place sections), ``config`` supplies the
+    configured targets' scripts (likewise), ``walked_scripts`` those found in folders
+    the run walks; repository scripts are found
     per input (:meth:`place`). Cheap to build: nothing is read until :meth:`place` is
     called, and each script is read and parsed at most once per run."""
 
     run_scripts: tuple[str, ...] = ()
     config: Config | None = None
+    #: Scripts found in folders the run walks: like the repository's, the nearest decide.
+    walked_scripts: tuple[str, ...] = ()
     _scripts: dict[str, _Script] = field(default_factory=dict, repr=False)
     _repos: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     _repo_truncated: set[str] = field(default_factory=set, repr=False)
 
-    def offer(self, path: str, loaded: LoadedScript, text: str) -> None:
-        """Hand over a script the engine has already parsed (a run input), so that it
-        is not parsed twice."""
+    def offer(self, path: str, loaded: LoadedScript, text: str, explicit: bool = True) -> None:
+        """Hand over a script the engine has already parsed (a run input; ``explicit``
+        when it was named rather than found in a folder), so that it is not parsed
+        twice."""
         key = os.path.realpath(path)
         if key not in self._scripts:
-            self._scripts[key] = _Script(path, True, loaded, text)
+            self._scripts[key] = _Script(path, explicit, loaded, text)
 
     # -- finding scripts ---------------------------------------------------------
     def _explicit(self) -> list[str]:
@@ -297,11 +302,16 @@ class Project:
         bring to the output section for the section to count as merged."""
         budget = [MAX_TOTAL_BYTES]
         explicit = [s for p in self._explicit() if (s := self._script(p, True, budget))]
-        repo = [s for p in self.repository_scripts(path) if (s := self._script(p, False, budget))]
+        here = os.path.abspath(path)
+        nearby = dict.fromkeys(self.repository_scripts(path))
+        nearby.update(dict.fromkeys(os.path.abspath(p) for p in self.walked_scripts))
+        ranked = sorted(nearby, key=lambda p: (_distance(p, here), p))[:MAX_REPO_SCRIPTS]
+        repo = [s for p in ranked if (s := self._script(p, False, budget))]
         placements: list[Placement] = []
         uncertain: list[str] = []
         word = re.compile(r"(?<![\w.])" + re.escape(section) + r"(?![\w.])")
-        for script in [*explicit, *[s for s in repo if s not in explicit]]:
+        chosen = {id(s) for s in explicit}
+        for script in [*explicit, *[s for s in repo if id(s) not in chosen]]:
             if script.loaded is None:
                 if script.text and word.search(script.text):
                     uncertain.append(script.path)
@@ -315,7 +325,6 @@ class Project:
         else:
             matching = [p for p in placements if p.verdict != ORPHAN]
             if matching:
-                here = os.path.abspath(path)
                 best = min(_distance(p.script, here) for p in matching)
                 deciding = tuple(p for p in matching if _distance(p.script, here) == best)
             else:

@@ -285,3 +285,17 @@ def test_objects_kl101_and_kl102_ask_the_script(tmp_path):
     found = _check(start, cpu, tmp_path / "link.ld", rules=rules)
     assert sorted((f.rule, f.severity) for f in found) == [("KL101", "error"), ("KL102", "error")]
     assert all("link.ld:1` puts it in output section" in f.message for f in found)
+
+
+def test_scripts_found_in_a_walked_folder_count_by_distance(tmp_path):
+    """Linting a whole tree: the scripts the walk finds are not all the one ld reads;
+    the nearest that places the section decides, as for repository scripts."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "start.S").write_text(START)
+    (tmp_path / "a" / "link.ld").write_text("SECTIONS { .text : { *(.text) *(mysec) } }\n")
+    (tmp_path / "b" / "other.ld").write_text("SECTIONS { .m : { *(mysec) } }\n")
+    assert _check(tmp_path) == []
+    (tmp_path / "a" / "link.ld").write_text("SECTIONS { .m : { *(mysec) } .text : { *(.text) } }")
+    (f,) = _check(tmp_path)
+    assert f.severity == "error" and "link.ld:1" in f.message
