@@ -24,8 +24,11 @@ stack grows down over the kernel's `.bss` at run time. The region overflow check
 (`region `ram' overflowed by N bytes`) looks at one region at a time and does not
 help either.
 
-Regions that overlap only partly are the mistake this rule is for (a **warning**). A
-region that lies wholly inside another is usually deliberate — micropython's
+Regions that overlap only partly are the mistake this rule is for (a **warning**), and
+so is a region inside another when the script places sections in both (the outer
+one's sections grow into the inner one: ChibiOS's SRAM2 declared inside SRAM1). A
+region that lies wholly inside another, with sections in only one of them, is usually
+deliberate — micropython's
 `FLASH` (the entire flash) next to `FLASH_START`, `FLASH_FS`, `FLASH_TEXT` (its
 sectors) — and is reported at **info** level only; a region that is exactly the union
 of two or more others that tile it without gaps (TI MSP430's `INFOMEM` = `INFOA` +
@@ -154,6 +157,13 @@ def check(ctx: Context) -> Iterator[Finding]:
         if origin is None or length is None or length == 0:
             continue
         seen.append((node, anchor, origin, origin + length))
+    used = {
+        name
+        for n in ctx.script.walk()
+        if isinstance(n, ast.OutputSection | ast.Overlay)
+        for name in (n.region, n.lma_region)
+        if name is not None
+    }
     for i, (node, anchor, start, end) in enumerate(seen):
         for other, other_anchor, o_start, o_end in seen[:i]:
             low, high = max(start, o_start), min(end, o_end)
@@ -166,6 +176,10 @@ def check(ctx: Context) -> Iterator[Finding]:
             outer = (o_start, o_end) if inner == (start, end) else (start, end)
             if _tiled(outer, [(a, b) for _, _, a, b in seen]):
                 continue  # INFOMEM = INFOA + INFOB: the whole and its parts, by design
+            if node.name in used and other.name in used:
+                # Sections go into both: the outer one's fill runs into the inner one.
+                yield _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+                continue
             yield _contained(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
 
 

@@ -241,3 +241,16 @@ def test_lld_is_silent_until_sections_collide(tmp_path):
     grown = link(tmp_path, "ld.lld", 0x9000)
     assert grown.returncode != 0
     assert "section .text virtual address range overlaps with .data" in grown.stderr
+
+
+def test_containment_with_sections_in_both_is_a_warning(tmp_path):
+    """SRAM2 declared inside SRAM1, and sections placed in both: they collide."""
+    text = (
+        "MEMORY {\n  SRAM1 : ORIGIN = 0x30000000, LENGTH = 32K\n"
+        "  SRAM2 : ORIGIN = 0x30004000, LENGTH = 16K\n}\n"
+        "SECTIONS {\n  .a : { *(.a) } > SRAM1\n  .b : { *(.b) } > SRAM2\n}\n"
+    )
+    (f,) = lint(tmp_path, text)
+    assert f.severity == "warning" and "overlaps region `SRAM1`" in f.message
+    only_inner = text.replace("> SRAM1", "> SRAM2")
+    assert [f.severity for f in lint(tmp_path, only_inner)] == ["info"]
