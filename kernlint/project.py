@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 #: Where a script puts an input section (:attr:`Placement.verdict`).
 MERGED = "merged"  # in an output section that other inputs make allocated/executable
 ALONE = "alone"  # in an output section that nothing else makes so
-DISCARDED = "discarded"  # in /DISCARD/
+DISCARDED = "discarded"  # in /DISCARD/, or kept out of memory on purpose: (COPY), (INFO)
 ORPHAN = "orphan"  # matched by no input section description
 
 #: Tracked file names that are linker scripts or templates of one (git pathspecs; in
@@ -102,7 +102,7 @@ _TEMPLATE_MARKERS = re.compile(
     r"|@[A-Za-z_]\w*@|\$\{\w+\}|\{\{|\{%",
     re.M,
 )
-_NON_ALLOC_TYPES = frozenset({"NOLOAD", "INFO", "COPY", "DSECT", "OVERLAY"})
+_NON_ALLOC_TYPES = frozenset({"NOLOAD", "INFO", "COPY", "DSECT"})
 
 
 @dataclass(frozen=True)
@@ -146,6 +146,9 @@ class Placements:
     placements: tuple[Placement, ...] = ()
     deciding: tuple[Placement, ...] = ()
     uncertain: tuple[str, ...] = ()
+    #: Repository scripts left unread (over :data:`MAX_REPO_SCRIPTS` or
+    #: :data:`MAX_TOTAL_BYTES`): an orphan verdict is then uncertain.
+    unread: int = 0
 
     @property
     def found(self) -> bool:
@@ -305,11 +308,20 @@ class Project:
         here = os.path.abspath(path)
         nearby = dict.fromkeys(self.repository_scripts(path))
         nearby.update(dict.fromkeys(os.path.abspath(p) for p in self.walked_scripts))
-        ranked = sorted(nearby, key=lambda p: (_distance(p, here), p))[:MAX_REPO_SCRIPTS]
-        repo = [s for p in ranked if (s := self._script(p, False, budget))]
+        word = re.compile(r"(?<![\w.])" + re.escape(section) + r"(?![\w.])")
+        # The scripts that name the section first (a name is matched mostly where it is
+        # written), then by distance; at most MAX_REPO_SCRIPTS are parsed.
+        ranked = sorted(nearby, key=lambda p: (not _mentions(p, word), _distance(p, here), p))
+        truncated = len(ranked) > MAX_REPO_SCRIPTS
+        repo = []
+        for p in ranked[:MAX_REPO_SCRIPTS]:
+            got = self._script(p, False, budget)
+            if got is None:
+                truncated = truncated or budget[0] <= 0
+            else:
+                repo.append(got)
         placements: list[Placement] = []
         uncertain: list[str] = []
-        word = re.compile(r"(?<![\w.])" + re.escape(section) + r"(?![\w.])")
         chosen = {id(s) for s in explicit}
         for script in [*explicit, *[s for s in repo if id(s) not in chosen]]:
             if script.loaded is None:
@@ -329,12 +341,27 @@ class Project:
                 deciding = tuple(p for p in matching if _distance(p.script, here) == best)
             else:
                 deciding = tuple(placements)
-        return Placements(tuple(placements), deciding, tuple(uncertain))
+        unread = len(ranked) - len(repo) if truncated else 0
+        return Placements(tuple(placements), deciding, tuple(uncertain), unread)
 
 
 def _short(path: str) -> str:
     rel = os.path.relpath(path)
     return path if rel.startswith("..") else rel
+
+
+@lru_cache(maxsize=4096)
+def _head(path: str) -> str:
+    """The first :data:`MAX_SCRIPT_BYTES` of ``path`` as text ("" when unreadable)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(MAX_SCRIPT_BYTES).decode("latin-1")
+    except OSError:
+        return ""
+
+
+def _mentions(path: str, word: re.Pattern[str]) -> bool:
+    return word.search(_head(path)) is not None
 
 
 def _distance(script: str, here: str) -> int:
@@ -539,8 +566,12 @@ def _place(
     if target.discard:
         return Placement(verdict=DISCARDED, why="the script discards it", **base)
     if target.out_type in _NON_ALLOC_TYPES:
+        # (COPY), (INFO), (NOLOAD)...: the script keeps it out of memory on purpose
+        # (nRF's `.stack_dummy (COPY) : { *(.stack*) }` sizes the stack it reserves).
         return Placement(
-            verdict=ALONE, why=f"output section {target.output} is ({target.out_type})", **base
+            verdict=DISCARDED,
+            why=f"the script makes output section {target.output} ({target.out_type})",
+            **base,
         )
     # The other inputs: the names every GNU as and GCC object has (and .rodata, which
     # GCC writes for any constant or string literal), each counted where ld would put
@@ -632,6 +663,11 @@ def judge(found: Placements, section: str, need: int = SHF_ALLOC) -> Verdict | N
             " data), in a segment that may lack PF_X"
         )
     text = f"; no input section description of {names}{more} matches it: {fate}"
+    if found.unread:
+        return Verdict(
+            "warning",
+            text + f" (kernlint left {found.unread} more of the project's scripts unread)",
+        )
     if found.uncertain:
         tpl = ", ".join(f"`{_short(t)}`" for t in found.uncertain[:3])
         return Verdict("warning", text + f" (unless the templates {tpl}, which name it, place it)")

@@ -226,6 +226,7 @@ def test_place_verdicts(tmp_path):
         "  .alone : { KEEP(*(.alone .text.boot .init)) }\n"
         "  .late : { *(.late) *(.text) }\n"
         "  .own : { boot.o(.byfile) }\n"
+        "  .stack_dummy (COPY) : { *(.stack*) }\n"
         "  /DISCARD/ : { *(.gone) }\n"
         "}\n"
     )
@@ -243,6 +244,8 @@ def test_place_verdicts(tmp_path):
     assert verdict(".late") == ALONE
     assert verdict(".byfile") == ALONE and verdict(".byfile", ("other.o",)) == ORPHAN
     assert verdict(".gone") == DISCARDED
+    # A (COPY) output section keeps it out of memory on purpose (nRF's stack sizing).
+    assert verdict(".stack") == DISCARDED
     assert verdict(".nowhere") == ORPHAN
 
 
