@@ -16,9 +16,9 @@ is reported as 700 bytes, 190 past a `raw` budget, not cut at the sector's 512).
 only unwind tables or notes (`.eh_frame`, `.note*`: bytes the boot code never reads)
 take the sections past the budget, the finding is `info`: it assumes
 `objcopy -O binary` writes every allocated section, and a build that extracts only
-the code (`objcopy -j .text`, as xv6 does) leaves them out. For a raw sector it gives the non-zero bytes
-found where the partition table (or disk signature) belongs, or, for a VBR, how far
-into the BPB the boot code starts.
+the code (`objcopy -j .text`, as xv6 does) leaves them out. For a raw sector it gives
+the non-zero bytes found where the partition table (or disk signature) belongs, or,
+for a VBR, how far into the BPB the boot code starts.
 
 A raw 512-byte file has no names: an all-zero partition table proves nothing, and
 code that ends at byte 460 is fine in a `raw` sector. Declare the layout
