@@ -209,7 +209,6 @@ class Project:
     walked_scripts: tuple[str, ...] = ()
     _scripts: dict[str, _Script] = field(default_factory=dict, repr=False)
     _repos: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
-    _repo_truncated: set[str] = field(default_factory=set, repr=False)
 
     def offer(self, path: str, loaded: LoadedScript, text: str, explicit: bool = True) -> None:
         """Hand over a script the engine has already parsed (a run input; ``explicit``
@@ -237,19 +236,14 @@ class Project:
 
     def repository_scripts(self, path: str) -> tuple[str, ...]:
         """The tracked linker scripts (and templates) of the git repository holding
-        ``path``, nearest to ``path`` first, at most :data:`MAX_REPO_SCRIPTS`; empty
-        outside a repository or without git."""
+        ``path``, as absolute paths; empty outside a repository or without git.
+        :meth:`place` reads at most :data:`MAX_REPO_SCRIPTS` of them."""
         root = git_root(os.path.dirname(os.path.abspath(path)))
         if root is None:
             return ()
         if root not in self._repos:
             self._repos[root] = _ls_scripts(root)
-        names = self._repos[root]
-        here = os.path.abspath(path)
-        ranked = sorted(names, key=lambda p: (_distance(p, here), p))
-        if len(ranked) > MAX_REPO_SCRIPTS:
-            self._repo_truncated.add(root)
-        return tuple(ranked[:MAX_REPO_SCRIPTS])
+        return self._repos[root]
 
     def _script(self, path: str, explicit: bool, budget: list[int]) -> _Script | None:
         key = os.path.realpath(path)
