@@ -16,15 +16,12 @@ everything they reach:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from kernlint.layout.match import Matcher
 from kernlint.layout.model import SEC_ALLOC, SHF_GNU_RETAIN, InputSection
 from kernlint.layout.objects import SHN_COMMON, SHN_LORESERVE, SHN_UNDEF, STT_SECTION
 from kernlint.ldscript import ast
-
-if TYPE_CHECKING:
-    from kernlint.layout.engine import _Layouter
 
 _KEPT_TYPES = {7, 14, 15, 16}  # SHT_NOTE, SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY
 
@@ -77,27 +74,37 @@ def _symbol_section(name, defined):
     return None
 
 
-def collect_garbage(lay: _Layouter, defined) -> tuple[list[InputSection], str | None]:
-    """The input sections ``--gc-sections`` removes, and the fatal error ld gives when
-    there is no root (``--gc-sections requires a defined symbol root``)."""
+def collect_garbage(
+    loaded,
+    objects: list,
+    defined: dict,
+    entry: str | None,
+    symbol_roots: Iterable[str],
+    script_refs: set[str],
+) -> tuple[list[InputSection], str | None]:
+    """The input sections ``--gc-sections`` removes from ``objects`` (command-line
+    order), and the fatal error ld gives when there is no root (``--gc-sections
+    requires a defined symbol root``). ``loaded``: the
+    :class:`~kernlint.ldscript.LoadedScript` (its ``KEEP`` patterns); ``defined``:
+    :attr:`~.symbols.ObjectSymbols.defined`; ``entry``: the entry symbol;
+    ``symbol_roots``: ``-u`` and ``EXTERN`` symbols; ``script_refs``: the symbols the
+    script reads (``__start_X``/``__stop_X`` among them)."""
     import networkx as nx
 
-    objects = lay.objects
     graph = section_graph(objects, defined)
     roots: set[tuple[int, int]] = set()
-    symbol_roots = [lay.entry, *lay.options.undefined, *lay.extern]
-    for name in symbol_roots:
+    for name in [entry, *symbol_roots]:
         if name:
             key = _symbol_section(name, defined)
             if key is not None:
                 roots.add(key)
     keeps = [
         Matcher(node)
-        for node in lay.loaded.walk()
+        for node in loaded.walk()
         if isinstance(node, ast.InputSectionDescription) and node.keep
     ]
     referenced = {s.name for obj in objects for s in obj.symbols if s.shndx == SHN_UNDEF}
-    referenced |= lay.script_refs
+    referenced |= script_refs
     start_stop = {
         n[len(p) :] for n in referenced for p in ("__start_", "__stop_") if n.startswith(p)
     }
@@ -116,7 +123,7 @@ def collect_garbage(lay: _Layouter, defined) -> tuple[list[InputSection], str | 
                     roots.add(s.key)
                     break
     problem = None
-    if not any(k for k in roots if _is_alloc(objects, k)) and lay.entry is None:
+    if not any(k for k in roots if _is_alloc(objects, k)) and entry is None:
         problem = "--gc-sections requires a defined symbol root specified by -e or -u"
     live = set(roots)
     for root in roots:

@@ -24,7 +24,7 @@ iterates until that count is stable, as ld does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 from kernlint.layout.model import (
     SEC_ALLOC,
@@ -39,16 +39,33 @@ from kernlint.layout.model import (
     OutputSection,
     Segment,
 )
+from kernlint.layout.statements import Diagnostics, OutputSectionStatement
 from kernlint.ldscript import ast
 from kernlint.ldscript.evaluate import Env, constant
-
-if TYPE_CHECKING:
-    from kernlint.layout.engine import _Layouter
 
 PT_LOAD, PT_NOTE, PT_PHDR, PT_TLS = 1, 4, 6, 7
 PT_GNU_STACK = 0x6474E551
 PT_GNU_RELRO = 0x6474E552
 PF_X, PF_W, PF_R = 1, 2, 4
+
+
+@dataclass(frozen=True)
+class HeaderInputs:
+    """What the program header stage reads of the earlier stages: ``phdrs`` (the
+    ``PHDRS`` command, or None for bfd's default mapping), ``statements`` (the output
+    section statements in order, orphans included, for ``:phdr`` inheritance),
+    ``ei_class`` (32 or 64), ``page`` (``-z max-page-size``, bytes),
+    ``separate_code`` (``-z separate-code``), ``load_phdrs`` (the script reads
+    ``SIZEOF_HEADERS``: ``link_info.load_phdrs``) and ``diagnostics`` (where
+    unmodelled ``PHDRS`` uses are reported)."""
+
+    phdrs: ast.Phdrs | None
+    statements: tuple[OutputSectionStatement, ...]
+    ei_class: int
+    page: int
+    separate_code: bool
+    load_phdrs: bool
+    diagnostics: Diagnostics
 
 
 def _ehdr(ei_class: int) -> int:
@@ -59,23 +76,23 @@ def _phent(ei_class: int) -> int:
     return 56 if ei_class == 64 else 32
 
 
-def headers_guess(lay: _Layouter) -> int:
+def headers_guess(inputs: HeaderInputs, relro: bool) -> int:
     """bfd's first estimate of the headers (``get_program_header_size``): two
     ``PT_LOAD``s (four with ``-z separate-code``), ``PT_GNU_STACK``, a ``PT_TLS``
     when a section is thread-local, or the ``PHDRS`` entries. It matters when two
     header counts are both self-consistent (the layout with N headers maps to N):
     ld settles on the one its estimate reaches first. Four loads with
     separate-code: seen with ld 2.40, where a layout stable with 4 headers links
-    with 5."""
-    if lay.phdrs_node is not None:
-        count = len(lay.phdrs_node.headers)
+    with 5. ``relro``: ``link_info.relro`` (a ``PT_GNU_RELRO``). In bytes."""
+    if inputs.phdrs is not None:
+        count = len(inputs.phdrs.headers)
     else:
-        count = 3 + (2 if lay.options.separate_code else 0)
-        if lay.relro:
+        count = 3 + (2 if inputs.separate_code else 0)
+        if relro:
             count += 1  # PT_GNU_RELRO (link_info.relro after lang_find_relro_sections)
-        if any(o.has_bfd and o.bfd_flags & SEC_THREAD_LOCAL for o in lay.output_sections()):
+        if any(o.has_bfd and o.bfd_flags & SEC_THREAD_LOCAL for o in inputs.statements):
             count += 1
-    return _ehdr(lay.ei_class) + count * _phent(lay.ei_class)
+    return _ehdr(inputs.ei_class) + count * _phent(inputs.ei_class)
 
 
 def _is_load(s: OutputSection) -> bool:
@@ -184,51 +201,42 @@ def _segment(
     return segment, error
 
 
-def default_segments(
-    sections: Sequence[OutputSection],
-    headers: int,
-    page: int,
-    separate: bool,
-    load_phdrs: bool = False,
-    relro: tuple[int, int] | None = None,
-) -> tuple[list[Segment], list[str]]:
-    alloc = sorted(
-        ((i, s) for i, s in enumerate(sections) if s.bfd_flags & SEC_ALLOC), key=_sort_key
-    )
-    ordered = [s for _, s in alloc]
-    loads: list[Segment] = []
-    errors: list[str] = []
-    # The headers are loaded when the script reads SIZEOF_HEADERS (ld sets
-    # link_info.load_phdrs), or when they fit below the first section in its page.
+def _headers_segment(
+    ordered: list[OutputSection], headers: int, page: int, separate: bool, load_phdrs: bool
+) -> tuple[bool, Segment | None]:
+    """Where the ELF and program headers go: (in the first ``PT_LOAD``, their own
+    read-only ``PT_LOAD`` or None). They are loaded when the script reads
+    ``SIZEOF_HEADERS`` (ld sets ``link_info.load_phdrs``), or when they fit below
+    the first section in its page; with ``-z separate-code`` and code first, in a
+    ``PT_LOAD`` of their own, a page lower when they would share the code's page."""
     phdr_in_segment = bool(ordered) and (load_phdrs or ordered[0].lma % page >= headers % page)
-    if phdr_in_segment:
-        first = ordered[0]
-        phdr_lma = (first.lma - headers) & -page
-        separate_phdr = False
-        if separate and first.flags & SHF_EXECINSTR:
-            separate_phdr = True
-            if ((phdr_lma + headers - 1) & -page) == (first.lma & -page):
-                if phdr_lma >= page:
-                    phdr_lma -= page
-                else:
-                    separate_phdr = False
-        if first.lma < phdr_lma or first.lma < headers:
-            phdr_in_segment = False
-        elif separate_phdr:
-            loads.append(
-                Segment(
-                    PT_LOAD,
-                    PF_R,
-                    (first.vma - headers) & -page,
-                    phdr_lma,
-                    headers,
-                    headers,
-                    page,
-                    (),
-                    True,
-                )
-            )
-            phdr_in_segment = False
+    if not phdr_in_segment:
+        return False, None
+    first = ordered[0]
+    phdr_lma = (first.lma - headers) & -page
+    separate_phdr = False
+    if separate and first.flags & SHF_EXECINSTR:
+        separate_phdr = True
+        if ((phdr_lma + headers - 1) & -page) == (first.lma & -page):
+            if phdr_lma >= page:
+                phdr_lma -= page
+            else:
+                separate_phdr = False
+    if first.lma < phdr_lma or first.lma < headers:
+        return False, None
+    if separate_phdr:
+        own = Segment(
+            PT_LOAD, PF_R, (first.vma - headers) & -page, phdr_lma, headers, headers, page, (), True
+        )
+        return False, own
+    return True, None
+
+
+def _load_groups(
+    ordered: list[OutputSection], page: int, separate: bool
+) -> list[list[OutputSection]]:
+    """The allocated sections (LMA order) cut into ``PT_LOAD``s (:func:`_new_segment`);
+    a lone ``.tbss`` at the end makes none."""
     groups: list[list[OutputSection]] = []
     current: list[OutputSection] = []
     writable = executable = False
@@ -246,15 +254,14 @@ def default_segments(
         last_size = 0 if _is_tbss(s) else s.size
     if current and not (len(current) == 1 and _is_tbss(current[0])):
         groups.append(current)
-    for n, group in enumerate(groups):
-        seg, error = _segment(group, page, headers=headers if n == 0 and phdr_in_segment else 0)
-        loads.append(seg)
-        if error:
-            errors.append(error)
-    others: list[Segment] = []
+    return groups
+
+
+def _note_segments(sections: Sequence[OutputSection], page: int) -> list[Segment]:
+    """A ``PT_NOTE`` per run of adjacent loaded notes of one alignment."""
+    out: list[Segment] = []
     i = 0
     secs = list(sections)
-    tls = [s for s in secs if s.flags & SHF_TLS and s.flags & SHF_ALLOC]
     while i < len(secs):
         s = secs[i]
         if _is_load(s) and s.sh_type == SHT_NOTE:
@@ -268,8 +275,38 @@ def default_segments(
                     i += 1
                 else:
                     break
-            others.append(_segment(run, page, p_type=PT_NOTE, flags=PF_R)[0])
+            out.append(_segment(run, page, p_type=PT_NOTE, flags=PF_R)[0])
         i += 1
+    return out
+
+
+def default_segments(
+    sections: Sequence[OutputSection],
+    headers: int,
+    page: int,
+    separate: bool,
+    load_phdrs: bool = False,
+    relro: tuple[int, int] | None = None,
+) -> tuple[list[Segment], list[str]]:
+    """bfd's mapping without ``PHDRS``: the ``PT_LOAD``s, then ``PT_NOTE``,
+    ``PT_TLS``, ``PT_GNU_STACK`` and ``PT_GNU_RELRO``; and the errors."""
+    alloc = sorted(
+        ((i, s) for i, s in enumerate(sections) if s.bfd_flags & SEC_ALLOC), key=_sort_key
+    )
+    ordered = [s for _, s in alloc]
+    loads: list[Segment] = []
+    errors: list[str] = []
+    phdr_in_segment, own = _headers_segment(ordered, headers, page, separate, load_phdrs)
+    if own is not None:
+        loads.append(own)
+    groups = _load_groups(ordered, page, separate)
+    for n, group in enumerate(groups):
+        seg, error = _segment(group, page, headers=headers if n == 0 and phdr_in_segment else 0)
+        loads.append(seg)
+        if error:
+            errors.append(error)
+    others = _note_segments(sections, page)
+    tls = [s for s in sections if s.flags & SHF_TLS and s.flags & SHF_ALLOC]
     if tls:
         others.append(_segment(tls, page, p_type=PT_TLS, flags=PF_R)[0])
     others.append(Segment(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 16))
@@ -304,38 +341,51 @@ def _relro_segment(
     return None
 
 
-def phdrs_segments(
-    lay: _Layouter, sections: Sequence[OutputSection], headers: int, page: int
-) -> tuple[list[Segment], list[str]]:
-    """Segments from ``PHDRS`` (ld ``lang_record_phdrs``): a section without ``:phdr``
-    goes where the previous one went (allocated sections only; before any section
-    names one, where the first that does went)."""
-    from kernlint.layout.engine import OS
-
-    node = lay.phdrs_node
-    assert node is not None
-    kept = {s.name: s for s in sections}
-    statements = [o for o in lay.output_sections() if o.name != "/DISCARD/"]
+def _assign_phdrs(
+    statements: list[OutputSectionStatement], kept: dict[str, OutputSection]
+) -> dict[str, tuple[str, ...]] | None:
+    """Output section name -> the ``PHDRS`` names it goes to (``lang_record_phdrs``:
+    a section without ``:phdr`` goes where the previous one went, allocated sections
+    only; before any section names one, where the first that does went); None when
+    no section names one ("no sections assigned to phdrs")."""
     assigned: dict[str, tuple[str, ...]] = {}
     last: tuple[str, ...] | None = None
-    errors: list[str] = []
-    for index, os in enumerate(statements):
-        assert isinstance(os, OS)
-        if os.phdrs:
-            last = os.phdrs
-            names = os.phdrs
+    for index, output in enumerate(statements):
+        if output.phdrs:
+            last = output.phdrs
+            names = output.phdrs
         else:
-            if not os.has_bfd or not os.bfd_flags & SEC_ALLOC or os.type_kind == "NOLOAD":
+            if (
+                not output.has_bfd
+                or not output.bfd_flags & SEC_ALLOC
+                or output.type_kind == "NOLOAD"
+            ):
                 continue
             if last is None:
                 last = next((o.phdrs for o in statements[index:] if o.phdrs), None)
                 if last is None:
-                    errors.append("no sections assigned to phdrs")
-                    return [], errors
+                    return None
             names = last
-        if os.name in kept:
-            assigned[os.name] = names
-    _overlay_members_sharing_a_phdr(lay, statements, assigned)
+        if output.name in kept:
+            assigned[output.name] = names
+    return assigned
+
+
+def phdrs_segments(
+    inputs: HeaderInputs, sections: Sequence[OutputSection], headers: int, page: int
+) -> tuple[list[Segment], list[str]]:
+    """Segments from ``PHDRS`` (ld manual "PHDRS Command"; ``lang_record_phdrs``),
+    each over the sections :func:`_assign_phdrs` gives it."""
+    node = inputs.phdrs
+    assert node is not None
+    kept = {s.name: s for s in sections}
+    statements = [o for o in inputs.statements if o.name != "/DISCARD/"]
+    errors: list[str] = []
+    assigned = _assign_phdrs(statements, kept)
+    if assigned is None:
+        errors.append("no sections assigned to phdrs")
+        return [], errors
+    _overlay_members_sharing_a_phdr(inputs.diagnostics, statements, assigned)
     declared = {h.name for h in node.headers}
     for name, phdrs in assigned.items():
         for p in phdrs:
@@ -355,9 +405,9 @@ def phdrs_segments(
         at = constant(header.at, env) if header.at is not None else None
         size = 0
         if header.filehdr:
-            size += _ehdr(lay.ei_class)
+            size += _ehdr(inputs.ei_class)
         if header.phdrs:
-            size = headers if header.filehdr else headers - _ehdr(lay.ei_class)
+            size = headers if header.filehdr else headers - _ehdr(inputs.ei_class)
         seg, error = _segment(
             members, page, headers=size, flags=flags, paddr=at, p_type=p_type, name=header.name
         )
@@ -367,49 +417,46 @@ def phdrs_segments(
     return out, errors
 
 
-def _overlay_members_sharing_a_phdr(lay: _Layouter, statements, assigned) -> None:
+def _overlay_members_sharing_a_phdr(
+    diagnostics: Diagnostics, statements: list[OutputSectionStatement], assigned
+) -> None:
     """Two members of one ``OVERLAY`` (same VMA, consecutive LMAs) in one ``PHDRS``
     segment: bfd sizes that segment over both LMAs (ld 2.40: ``p_filesz`` 0x7f for
     members of 0x30 and 0x4f bytes), which is not modelled; reported, not guessed."""
     seen: set[tuple[int, str]] = set()
-    for os in statements:
-        if os.overlay is None or os.name not in assigned:
+    for output in statements:
+        if output.overlay is None or output.name not in assigned:
             continue
-        for phdr in assigned[os.name]:
+        for phdr in assigned[output.name]:
             if phdr == "NONE":
                 continue
-            key = (id(os.overlay), phdr)
+            key = (id(output.overlay), phdr)
             if key in seen:
-                lay.unsupported_at(
+                diagnostics.unsupported_at(
                     "OVERLAY",
-                    os.node,
-                    f"{os.name}: two members of one overlay in program header `{phdr}'",
+                    output.node,
+                    f"{output.name}: two members of one overlay in program header `{phdr}'",
                 )
             seen.add(key)
 
 
 def program_headers(
-    lay: _Layouter, sections: Sequence[OutputSection], headers: int
-) -> tuple[list[Segment], int]:
-    """The program headers for ``sections`` and their count."""
-    page = lay.options.max_page_size
-    if lay.ei_class == 32:
-        from dataclasses import replace
-
+    inputs: HeaderInputs,
+    sections: Sequence[OutputSection],
+    headers: int,
+    relro: tuple[int, int] | None,
+) -> tuple[list[Segment], list[str]]:
+    """Stage 6: the program headers for ``sections`` (their 64-bit addresses;
+    ``headers``: ``SIZEOF_HEADERS`` in bytes; ``relro``: the ``PT_GNU_RELRO`` range
+    when ``-z relro`` stayed on), and the errors ld reports about them."""
+    page = inputs.page
+    if inputs.ei_class == 32:
         sections = [replace(s, vma=s.vma & 0xFFFFFFFF, lma=s.lma & 0xFFFFFFFF) for s in sections]
-    if lay.phdrs_node is not None:
-        segments, errors = phdrs_segments(lay, sections, headers, page)
-    else:
-        relro = lay.relro_range if lay.relro else None
-        if relro is not None and lay.ei_class == 32:
-            relro = (relro[0] & 0xFFFFFFFF, relro[1] & 0xFFFFFFFF)
-        segments, errors = default_segments(
-            sections, headers, page, lay.options.separate_code, lay.load_phdrs, relro
-        )
-    lay.segment_errors = errors
-    return segments, len(segments)
+    if inputs.phdrs is not None:
+        return phdrs_segments(inputs, sections, headers, page)
+    if relro is not None and inputs.ei_class == 32:
+        relro = (relro[0] & 0xFFFFFFFF, relro[1] & 0xFFFFFFFF)
+    return default_segments(sections, headers, page, inputs.separate_code, inputs.load_phdrs, relro)
 
 
-__all__ = ["PT_LOAD", "default_segments", "headers_guess", "program_headers"]
-
-_ = ast  # the PHDRS nodes come from kernlint.ldscript.ast
+__all__ = ["PT_LOAD", "HeaderInputs", "default_segments", "headers_guess", "program_headers"]
