@@ -23,7 +23,8 @@ from kernlint.layout.model import SEC_ALLOC, SHF_GNU_RETAIN, InputSection
 from kernlint.layout.objects import SHN_COMMON, SHN_LORESERVE, SHN_UNDEF, STT_SECTION
 from kernlint.ldscript import ast
 
-_KEPT_TYPES = {7, 14, 15, 16}  # SHT_NOTE, SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY
+#: SHT_NOTE, SHT_INIT_ARRAY, SHT_FINI_ARRAY, SHT_PREINIT_ARRAY: never collected.
+_KEPT_TYPES = frozenset({7, 14, 15, 16})
 
 
 def section_graph(objects, defined):

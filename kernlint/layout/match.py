@@ -22,6 +22,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from types import MappingProxyType
 
 from kernlint.layout.model import InputSection
 from kernlint.ldscript import ast
@@ -29,6 +30,8 @@ from kernlint.ldscript import ast
 _WILD = re.compile(r"[*?\[]")
 
 
+# The one module-level cache of the package: a memo of a pure function (a pattern
+# and its compiled matcher), so nothing a caller can observe depends on it.
 @lru_cache(maxsize=4096)
 def _matcher(pattern: str) -> Callable[[str], bool]:
     if not _WILD.search(pattern):
@@ -178,19 +181,21 @@ class Matcher:
         return None
 
 
-_FLAG_BITS = {
-    "SHF_WRITE": 0x1,
-    "SHF_ALLOC": 0x2,
-    "SHF_EXECINSTR": 0x4,
-    "SHF_MERGE": 0x10,
-    "SHF_STRINGS": 0x20,
-    "SHF_INFO_LINK": 0x40,
-    "SHF_LINK_ORDER": 0x80,
-    "SHF_OS_NONCONFORMING": 0x100,
-    "SHF_GROUP": 0x200,
-    "SHF_TLS": 0x400,
-    "SHF_EXCLUDE": 0x80000000,
-}
+_FLAG_BITS = MappingProxyType(
+    {
+        "SHF_WRITE": 0x1,
+        "SHF_ALLOC": 0x2,
+        "SHF_EXECINSTR": 0x4,
+        "SHF_MERGE": 0x10,
+        "SHF_STRINGS": 0x20,
+        "SHF_INFO_LINK": 0x40,
+        "SHF_LINK_ORDER": 0x80,
+        "SHF_OS_NONCONFORMING": 0x100,
+        "SHF_GROUP": 0x200,
+        "SHF_TLS": 0x400,
+        "SHF_EXCLUDE": 0x80000000,
+    }
+)
 
 
 def flags_match(flags: Sequence[str], section: InputSection) -> bool:

@@ -45,7 +45,8 @@ SHN_COMMON = 0xFFF2
 SHN_LORESERVE = 0xFF00
 STB_LOCAL = 0
 STT_SECTION = 3
-_SKIP_TYPES = {0, 2, 3, 4, 9, 11, 17, 18}  # NULL SYMTAB STRTAB RELA REL DYNSYM GROUP SYMTAB_SHNDX
+#: NULL SYMTAB STRTAB RELA REL DYNSYM GROUP SYMTAB_SHNDX: not input sections to ld.
+_SKIP_TYPES = frozenset({0, 2, 3, 4, 9, 11, 17, 18})
 _DEBUG_PREFIXES = (".debug", ".zdebug", ".gnu.linkonce.wi.", ".line", ".stab")
 
 

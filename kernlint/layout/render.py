@@ -6,11 +6,14 @@ import json
 import re
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii
+from types import MappingProxyType
 from typing import Any
 
 from kernlint.layout.model import Layout
 
-_PT = {1: "LOAD", 4: "NOTE", 6: "PHDR", 7: "TLS", 0x6474E551: "GNU_STACK", 0x6474E552: "GNU_RELRO"}
+_PT = MappingProxyType(
+    {1: "LOAD", 4: "NOTE", 6: "PHDR", 7: "TLS", 0x6474E551: "GNU_STACK", 0x6474E552: "GNU_RELRO"}
+)
 
 
 def _flags_text(sh_flags: int) -> str:
