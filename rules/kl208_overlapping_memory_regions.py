@@ -24,13 +24,16 @@ stack grows down over the kernel's `.bss` at run time. The region overflow check
 (`region `ram' overflowed by N bytes`) looks at one region at a time and does not
 help either.
 
-Regions that overlap only partly are the mistake this rule is for (a **warning**), and
-so is a region inside another when the script places sections in both (the outer
-one's sections grow into the inner one: ChibiOS's SRAM2 declared inside SRAM1). A
-region that lies wholly inside another, with sections in only one of them, is usually
-deliberate — micropython's
-`FLASH` (the entire flash) next to `FLASH_START`, `FLASH_FS`, `FLASH_TEXT` (its
-sectors) — and is reported at **info** level only; a region that is exactly the union
+Regions that overlap only partly are the mistake this rule is for (a **warning**:
+ChibiOS's STM32H723 `ram3`, SRAM2, declared at 0x30002000, half inside SRAM1), and so
+is a region of writable memory inside a flash or ROM region or the reverse, with
+sections in both (ChibiOS's RP2040 `ram1` declared at 0x0, over the boot ROM
+`flash0`); the kind comes from the attributes (`(rx)`, `(wx)`), else the names. A
+region that lies wholly inside another of the same kind is usually deliberate —
+micropython's `FLASH` (the entire flash) next to `FLASH_START`, `FLASH_FS`,
+`FLASH_TEXT` (its sectors), ChibiOS's `ram0` (SRAM1 + SRAM2) over `ram1` (SRAM1) and
+`ram2` (SRAM2), each with sections of its own for the application to choose from — and
+is reported at **info** level only; a region that is exactly the union
 of two or more others that tile it without gaps (TI MSP430's `INFOMEM` = `INFOA` +
 `INFOB`) is not reported at all.
 
@@ -176,11 +179,34 @@ def check(ctx: Context) -> Iterator[Finding]:
             outer = (o_start, o_end) if inner == (start, end) else (start, end)
             if _tiled(outer, [(a, b) for _, _, a, b in seen]):
                 continue  # INFOMEM = INFOA + INFOB: the whole and its parts, by design
-            if node.name in used and other.name in used:
-                # Sections go into both: the outer one's fill runs into the inner one.
+            if node.name in used and other.name in used and _kinds_differ(node, other):
+                # A RAM region declared over a flash or ROM one (or the reverse), with
+                # sections in both: no bank alias, a wrong ORIGIN (ChibiOS RP2040's
+                # `ram1` at 0x0, over the boot ROM `flash0`).
                 yield _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
                 continue
             yield _contained(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+
+
+def _kind(region: ast.MemoryRegion) -> str | None:
+    """``"rw"`` for a region of writable memory, ``"ro"`` for flash or ROM, None when
+    unknown: by the region's attributes (``(wx)``, ``(rx)``; ld manual "MEMORY
+    Command"), else by its name (``ram``/``sram`` against ``flash``/``rom``)."""
+    attrs = (region.attributes or "").split("!")[0].lower()
+    if attrs:
+        return "rw" if "w" in attrs else "ro"
+    name = region.name.lower()
+    if "flash" in name or "rom" in name:
+        return "ro"
+    if "ram" in name:
+        return "rw"
+    return None
+
+
+def _kinds_differ(a: ast.MemoryRegion, b: ast.MemoryRegion) -> bool:
+    """True when one region is writable memory and the other flash or ROM."""
+    ka, kb = _kind(a), _kind(b)
+    return ka is not None and kb is not None and ka != kb
 
 
 def _containment(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int] | None:

@@ -243,14 +243,31 @@ def test_lld_is_silent_until_sections_collide(tmp_path):
     assert "section .text virtual address range overlaps with .data" in grown.stderr
 
 
-def test_containment_with_sections_in_both_is_a_warning(tmp_path):
-    """SRAM2 declared inside SRAM1, and sections placed in both: they collide."""
+def test_containment_of_the_same_kind_is_info(tmp_path):
+    """A bank inside the region that names the whole memory, with sections in both
+    (ChibiOS's `ram0` = SRAM1 + SRAM2 over `ram1` and `ram2`): a choice of regions for
+    the application, not a mistake (judged on ChibiOS's startup scripts)."""
     text = (
-        "MEMORY {\n  SRAM1 : ORIGIN = 0x30000000, LENGTH = 32K\n"
-        "  SRAM2 : ORIGIN = 0x30004000, LENGTH = 16K\n}\n"
-        "SECTIONS {\n  .a : { *(.a) } > SRAM1\n  .b : { *(.b) } > SRAM2\n}\n"
+        "MEMORY {\n  ram0 (wx) : ORIGIN = 0x20000000, LENGTH = 128K\n"
+        "  ram1 (wx) : ORIGIN = 0x20000000, LENGTH = 112K\n}\n"
+        "SECTIONS {\n  .a : { *(.a) } > ram0\n  .b : { *(.b) } > ram1\n}\n"
+    )
+    assert [f.severity for f in lint(tmp_path, text)] == ["info"]
+    unnamed = text.replace(" (wx)", "").replace("ram0", "RAM").replace("ram1", "SRAM1")
+    assert [f.severity for f in lint(tmp_path, unnamed)] == ["info"]
+
+
+def test_ram_declared_over_rom_with_sections_in_both_is_a_warning(tmp_path):
+    """ChibiOS's RP2040 `ram1` declared at 0x0, over the boot ROM `flash0`, sections in
+    both: a wrong ORIGIN (judged true)."""
+    text = (
+        "MEMORY {\n  flash0 (rx) : ORIGIN = 0x0, LENGTH = 16K\n"
+        "  ram1 (wx) : ORIGIN = 0x0, LENGTH = 256K\n}\n"
+        "SECTIONS {\n  .a : { *(.a) } > flash0\n  .b : { *(.b) } > ram1\n}\n"
     )
     (f,) = lint(tmp_path, text)
-    assert f.severity == "warning" and "overlaps region `SRAM1`" in f.message
-    only_inner = text.replace("> SRAM1", "> SRAM2")
+    assert f.severity == "warning" and "overlaps region `flash0`" in f.message
+    only_inner = text.replace("> ram1", "> flash0")
     assert [f.severity for f in lint(tmp_path, only_inner)] == ["info"]
+    by_name = text.replace(" (rx)", "").replace(" (wx)", "")
+    assert [f.severity for f in lint(tmp_path, by_name)] == ["warning"]
