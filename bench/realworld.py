@@ -25,6 +25,11 @@ Figures (over error and warning findings only; ``info`` is counted apart):
   ``missed`` rows (a ``true`` row nobody reports any more is lost recall; a ``missed``
   row a finding now matches is recall gained).
 
+With ``--kernels DIR`` it also lints the images of ``kernels.toml`` (kernels built from
+their own sources in ``DIR/<owner>+<name>/``, which the user builds; nothing built is
+committed) against ``kernels/<owner>+<name>.csv``. After the table it prints the false
+positives still reported, counted by rule and class.
+
 Exit status: 0 when every project was linted, 1 when some were missing or kernlint
 failed on them, 2 on a usage error (bad projects.toml, unknown ``--project``).
 """
@@ -39,14 +44,17 @@ import os
 import subprocess
 import sys
 import tomllib
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
 DATA = os.path.join(HERE, "realworld")
 PROJECTS_TOML = os.path.join(DATA, "projects.toml")
 VERDICTS = os.path.join(DATA, "verdicts")
+KERNELS_TOML = os.path.join(DATA, "kernels.toml")
+KERNEL_VERDICTS = os.path.join(DATA, "kernels")
 MIRRORS = "/work/.mirror"
 
 #: Columns of a verdict CSV (bench/realworld/README.md).
@@ -88,6 +96,8 @@ class Result:
     true_rows: int = 0  # rows judged true or missed
     true_rows_kept: int = 0  # of those, still matched by an error/warning finding
     lost: list[dict] = field(default_factory=list)  # true rows no longer reported
+    #: ``class`` of each false finding still reported (empty class: ``-``).
+    false_classes: Counter = field(default_factory=Counter)
 
 
 def load_projects(path: str = PROJECTS_TOML) -> list[Project]:
@@ -117,9 +127,10 @@ def row_key(path: str, rule: str, line: str) -> tuple[str, str, str]:
     return (os.path.normpath(path), rule.strip().upper(), line.strip())
 
 
-def load_verdicts(slug: str) -> list[dict]:
-    """The rows of ``verdicts/<slug>.csv`` (none when the file does not exist)."""
-    path = os.path.join(VERDICTS, slug + ".csv")
+def load_verdicts(slug: str, folder: str = VERDICTS) -> list[dict]:
+    """The rows of ``<folder>/<slug>.csv`` (``verdicts/`` by default; none when the
+    file does not exist)."""
+    path = os.path.join(folder, slug + ".csv")
     if not os.path.exists(path):
         return []
     with open(path, newline="") as f:
@@ -241,9 +252,15 @@ def run_project(project: Project, corpus: str, kernlint: str) -> Result:
         err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         res.status, res.detail = "failed", f"kernlint exit {proc.returncode}: {err}"
         return res
+    score(res, report, tree, load_verdicts(project.slug))
+    return res
+
+
+def score(res: Result, report: dict, tree: str, rows: list[dict]) -> None:
+    """Match a kernlint JSON ``report`` on the work tree ``tree`` against the verdict
+    ``rows`` and add the counts to ``res``."""
     res.files = report.get("summary", {}).get("files", 0)
 
-    rows = load_verdicts(project.slug)
     by_key: dict[tuple[str, str, str], dict] = {}
     for r in rows:
         by_key.setdefault(row_key(r["path"], r["rule"], r["line"]), r)
@@ -263,6 +280,7 @@ def run_project(project: Project, corpus: str, kernlint: str) -> Result:
             res.true += 1
         elif verdict == "false":
             res.false += 1
+            res.false_classes[f"{row['rule']} {row.get('class') or '-'}"] += 1
         else:
             res.unjudged.append(
                 {
@@ -282,6 +300,49 @@ def run_project(project: Project, corpus: str, kernlint: str) -> Result:
                 res.true_rows_kept += 1
             elif r["verdict"] == "true":
                 res.lost.append(r)
+
+
+def load_kernels(path: str = KERNELS_TOML) -> list[Project]:
+    """The ``[[kernel]]`` tables of ``path`` as projects whose ``paths`` are the built
+    images (globs allowed); raises ``ValueError`` on a malformed one."""
+    with open(path, "rb") as f:
+        data = tomllib.load(f)
+    kernels = []
+    for i, t in enumerate(data.get("kernel", [])):
+        try:
+            kernels.append(
+                Project(t["repo"], t["commit"], "built", list(t["images"]), [], t.get("note", ""))
+            )
+        except KeyError as e:
+            raise ValueError(f"{path}: kernel #{i + 1} lacks {e.args[0]!r}") from None
+    return kernels
+
+
+def run_kernel(kernel: Project, folder: str, kernlint: str) -> Result:
+    """Lint the built images of one kernel in ``folder/<owner>+<name>`` (a work tree
+    at the pinned commit that the user built) against ``kernels/<owner>+<name>.csv``."""
+    res = Result(kernel)
+    tree = os.path.join(folder, kernel.slug)
+    images = sorted(
+        {
+            os.path.relpath(m, tree)
+            for pattern in kernel.paths
+            for m in glob.glob(os.path.join(tree, pattern))
+        }
+    )
+    if not images:
+        res.status = "missing"
+        res.detail = f"no built images in {tree} (build it from its own sources first)"
+        return res
+    cmd = [kernlint, "check", "--format", "json", "--fail-on", "info", *images]
+    proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
+    try:
+        report = json.loads(proc.stdout)
+    except json.JSONDecodeError:
+        err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        res.status, res.detail = "failed", f"kernlint exit {proc.returncode}: {err}"
+        return res
+    score(res, report, tree, load_verdicts(kernel.slug, KERNEL_VERDICTS))
     return res
 
 
@@ -317,6 +378,11 @@ def print_table(results: list[Result]) -> None:
     for r in results:
         for row in r.lost:
             print(f"lost: {r.project.repo} {row['path']}:{row['line']} {row['rule']}")
+    classes: Counter = Counter()
+    for r in results:
+        classes.update(r.false_classes)
+    for name, n in classes.most_common():
+        print(f"false: {n:4} {name}")
 
 
 def _line(r: Result, w: int) -> str:
@@ -365,6 +431,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--project", action="append", default=[], metavar="OWNER/NAME")
     ap.add_argument("--unjudged", metavar="FILE", help="write unjudged findings here (CSV)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    ap.add_argument(
+        "--kernels",
+        metavar="DIR",
+        help="also lint the built images of kernels.toml, in DIR/<owner>+<name>/",
+    )
     a = ap.parse_args(argv)
 
     try:
@@ -374,6 +445,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if a.project:
         known = {p.repo for p in projects}
+        if a.kernels:
+            known |= {k.repo for k in load_kernels()}
         unknown = [p for p in a.project if p not in known]
         if unknown:
             print(f"realworld: not in projects.toml: {', '.join(unknown)}", file=sys.stderr)
@@ -387,6 +460,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with ThreadPoolExecutor(max(1, a.jobs)) as pool:
             results = list(pool.map(lambda p: run_project(p, corpus, kernlint), projects))
+        if a.kernels:
+            kernels = load_kernels()
+            if a.project:
+                kernels = [k for k in kernels if k.repo in a.project]
+            folder = os.path.abspath(a.kernels)
+            with ThreadPoolExecutor(max(1, a.jobs)) as pool:
+                built = list(pool.map(lambda k: run_kernel(k, folder, kernlint), kernels))
+            for r in built:
+                r.project = replace(r.project, repo=r.project.repo + " (built)")
+            results += built
     except ValueError as e:
         print(f"realworld: {e}", file=sys.stderr)
         return 2
