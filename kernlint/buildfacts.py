@@ -19,6 +19,17 @@ executables and emits a section per function and per static by default (rustc
 `compiler/rustc_codegen_ssa/src/back/linker.rs` `gc_sections`; the target option
 `function_sections`, true by default).
 
+How the image is booted (KL408 multiboot-qemu-unloadable; the permission rules through
+:mod:`kernlint.loaders`): the same build files, and the shell scripts (`*.sh`: `run.sh`,
+`qemu_run.sh`) in the same folders, are read for a QEMU command line's `-kernel FILE`
+(:attr:`BuildFacts.qemu_kernels`; a file that names `qemu` somewhere, commented-out
+lines skipped, the file's last path component kept, one make/shell variable resolved
+from an assignment in the same file) and for `grub-mkrescue` or `-cdrom`, the way a GRUB
+ISO is made and booted (:attr:`BuildFacts.grub_iso`); and GRUB configurations
+(`grub.cfg` in each of those folders, in its `boot/grub/`, `grub/` and `boot/`, and,
+inside a git work tree, in `*/boot/grub/` of each: the ISO staging folder) are read for
+their `multiboot`/`multiboot2` commands (:attr:`BuildFacts.grub_entries`).
+
 The answer is a :class:`BuildFacts`; ``known`` is False when no build file was found,
 and a rule then cannot tell and says so (see RULES.md: a rule that cannot tell stays
 silent or reports at ``info``). Reading is bounded: at most :data:`MAX_FILE_BYTES` of
@@ -63,11 +74,27 @@ MAX_FILE_BYTES = 512 * 1024
 MAX_FILES = 64
 #: Folders walked up outside a git work tree (the input's own included).
 MAX_LEVELS = 6
+#: Run scripts (``*.sh``) and ``grub.cfg`` files read for the boot facts, in all.
+MAX_BOOT_FILES = 32
+#: Folders below one walked folder looked into for ``*/boot/grub/grub.cfg``.
+MAX_CHILD_FOLDERS = 64
+#: Where a GRUB configuration stands relative to a walked folder.
+GRUB_CFG_PLACES = ("grub.cfg", "boot/grub/grub.cfg", "grub/grub.cfg", "boot/grub.cfg")
 
 _GC = re.compile(rb"gc-sections")
 _NO_GC = re.compile(rb"no-gc-sections")
 _FUNCTION_SECTIONS = re.compile(rb"-ffunction-sections")
 _DATA_SECTIONS = re.compile(rb"-fdata-sections")
+_QEMU = re.compile(rb"qemu", re.I)
+#: `-kernel FILE` (or `-kernel=FILE`) on a line that is not a comment.
+_KERNEL_ARG = re.compile(
+    rb"""^(?![ \t]*#).*?(?<![\w-])-kernel[ \t=]+("[^"\n]*"|'[^'\n]*'|[^\s;|&]+)""", re.M
+)
+_GRUB_ISO = re.compile(rb"^(?![ \t]*#).*?(?:grub-mkrescue|grub2-mkrescue|(?<![\w-])-cdrom\b)", re.M)
+#: A GRUB `multiboot`/`multiboot2` command and its first argument, the kernel file
+#: (GRUB 2 manual, "multiboot", "multiboot2"; options such as `--quirk-...` skipped).
+_GRUB_MULTIBOOT = re.compile(rb"^[ \t]*(multiboot2?)[ \t]+(?:--\S+[ \t]+)*(\S+)", re.M)
+_VARIABLE = re.compile(r"^\$(?:\((\w+)\)|\{(\w+)\}|(\w+))$")
 
 
 @dataclass(frozen=True)
@@ -85,12 +112,38 @@ class BuildFacts:
     gc_sections: bool = False
     function_sections: bool = False
     data_sections: bool = False
+    #: ``(file, name)`` for each `-kernel NAME` of a QEMU command line in a build file
+    #: or run script: NAME is the last path component of the argument, or "" when it
+    #: is a variable the file does not assign.
+    qemu_kernels: tuple[tuple[str, str], ...] = ()
+    #: Build files or run scripts that make a GRUB ISO or boot one (`grub-mkrescue`,
+    #: `-cdrom`).
+    grub_iso: tuple[str, ...] = ()
+    #: ``(grub.cfg, command, name)`` for each `multiboot`/`multiboot2` command of the
+    #: GRUB configurations found: NAME is the last path component of its kernel file.
+    grub_entries: tuple[tuple[str, str, str], ...] = ()
+    #: The run scripts and GRUB configurations read for the three facts above.
+    boot_files: tuple[str, ...] = ()
 
     @property
     def known(self) -> bool:
         """True when some build file was found, so that a False above means "not in
         the build" rather than "not known"."""
         return bool(self.files)
+
+    def qemu_kernel_for(self, image: str, *, unresolved: bool = False) -> str | None:
+        """The build file or run script that runs QEMU with `-kernel` naming ``image``
+        (compared by file name), or None. With ``unresolved``, a `-kernel` argument
+        that is a variable the file does not assign counts as naming it."""
+        name = os.path.basename(image)
+        for path, given in self.qemu_kernels:
+            if given == name or (unresolved and not given):
+                return path
+        return None
+
+    def grub_entries_for(self, command: str) -> tuple[tuple[str, str, str], ...]:
+        """The :attr:`grub_entries` whose command is ``command`` (`multiboot2`)."""
+        return tuple(e for e in self.grub_entries if e[1] == command)
 
 
 def _git_top(folder: str) -> str | None:
@@ -139,6 +192,89 @@ def _build_files(folder: str) -> list[str]:
     return [f for f in found if os.path.isfile(f)]
 
 
+def _run_scripts(folder: str, known: set[str]) -> list[str]:
+    """The shell scripts (``*.sh``) of ``folder`` not among ``known``."""
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    out = [os.path.join(folder, n) for n in names if n.endswith(".sh")]
+    return [f for f in out if f not in known and os.path.isfile(f)]
+
+
+def _grub_configs(folder: str, in_git: bool) -> list[str]:
+    """The ``grub.cfg`` files at :data:`GRUB_CFG_PLACES` of ``folder`` and, inside a
+    git work tree, in ``*/boot/grub/`` below it (an ISO staging folder such as
+    ``isodir/``; at most :data:`MAX_CHILD_FOLDERS` children looked into)."""
+    found = [os.path.join(folder, p) for p in GRUB_CFG_PLACES]
+    if in_git:
+        try:
+            children = sorted(n for n in os.listdir(folder) if not n.startswith("."))
+        except OSError:
+            children = []
+        found += [
+            os.path.join(folder, c, "boot", "grub", "grub.cfg")
+            for c in children[:MAX_CHILD_FOLDERS]
+        ]
+    return [f for f in found if os.path.isfile(f)]
+
+
+def _file_name(argument: str, text: bytes) -> str:
+    """The last path component of a `-kernel` argument, with a whole-name variable
+    (`$(KERNEL)`, `${KERNEL}`, `$KERNEL`) resolved through an assignment in ``text``
+    (`KERNEL := build/kernel.elf`, `KERNEL=kernel.elf`), up to two levels; "" when it
+    cannot be resolved."""
+    for _ in range(3):
+        while argument.endswith(")") and argument.count(")") > argument.count("("):
+            argument = argument[:-1]  # `$(shell ... -kernel $K)`: not the argument's
+        name = argument.strip("\"'").rstrip("/").rsplit("/", 1)[-1]
+        if "$" not in name:
+            return name
+        m = _VARIABLE.match(name)
+        if m is None:
+            return ""
+        var = next(g for g in m.groups() if g)
+        assign = re.search(
+            rb"^[ \t]*(?:export[ \t]+)?" + re.escape(var.encode()) + rb"[ \t]*[:?+]?=[ \t]*(\S+)",
+            text,
+            re.M,
+        )
+        if assign is None:
+            return ""
+        argument = assign.group(1).decode("utf-8", "replace")
+    return ""
+
+
+def _boot_facts(files: list[str], folders: list[str], in_git: bool):
+    """``(qemu_kernels, grub_iso, grub_entries, boot_files)`` (see :class:`BuildFacts`)."""
+    scripts: list[str] = []
+    known = set(files)
+    for folder in folders:
+        scripts += _run_scripts(folder, known)
+    configs: list[str] = []
+    for folder in folders:
+        configs += _grub_configs(folder, in_git)
+    extra = (scripts + configs)[:MAX_BOOT_FILES]
+    qemu: list[tuple[str, str]] = []
+    iso: list[str] = []
+    for path in files + [p for p in extra if p in scripts]:
+        data = _read(path)
+        if not _QEMU.search(data) and not _GRUB_ISO.search(data):
+            continue
+        if _GRUB_ISO.search(data):
+            iso.append(path)
+        if _QEMU.search(data):
+            for m in _KERNEL_ARG.finditer(data):
+                qemu.append((path, _file_name(m.group(1).decode("utf-8", "replace"), data)))
+    entries = [
+        (path, m.group(1).decode(), _file_name(m.group(2).decode("utf-8", "replace"), b""))
+        for path in extra
+        if path in configs
+        for m in _GRUB_MULTIBOOT.finditer(_read(path))
+    ]
+    return tuple(qemu), tuple(iso), tuple(entries), tuple(extra)
+
+
 def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as f:
@@ -150,7 +286,8 @@ def _read(path: str) -> bytes:
 @lru_cache(maxsize=256)
 def _facts_of_folder(folder: str) -> BuildFacts:
     files: list[str] = []
-    for level in _folders(os.path.join(folder, "_")):
+    folders = _folders(os.path.join(folder, "_"))
+    for level in folders:
         files += _build_files(level)
         if len(files) >= MAX_FILES:
             files = files[:MAX_FILES]
@@ -164,7 +301,15 @@ def _facts_of_folder(folder: str) -> BuildFacts:
             gc = True
         fsec = fsec or bool(_FUNCTION_SECTIONS.search(data))
         dsec = dsec or bool(_DATA_SECTIONS.search(data))
-    return BuildFacts(tuple(files), rust, gc or rust, fsec or rust, dsec or rust)
+    in_git = _git_top(folder) is not None
+    return BuildFacts(
+        tuple(files),
+        rust,
+        gc or rust,
+        fsec or rust,
+        dsec or rust,
+        *_boot_facts(files, folders, in_git),
+    )
 
 
 def build_facts(path: str) -> BuildFacts:

@@ -57,3 +57,83 @@ def test_outside_git_the_walk_is_bounded(tmp_path):
 
 def test_unreadable_and_missing_folders(tmp_path):
     assert not build_facts(str(tmp_path / "nowhere" / "at" / "all.ld")).known
+
+
+# --------------------------------------------------------------- how it is booted
+
+
+def test_qemu_kernel_in_a_makefile_with_a_variable(tmp_path):
+    """xv6-riscv's shape: the QEMU options in a variable, `-kernel $K/kernel`."""
+    _tree(
+        tmp_path,
+        {
+            "Makefile": "K=kernel\nQEMU = qemu-system-riscv64\n"
+            "QEMUOPTS = -machine virt -bios none -kernel $K/kernel -m 128M\n"
+            "qemu: $K/kernel\n\t$(QEMU) $(QEMUOPTS)\n",
+            "kernel/x": "",
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    facts = build_facts(str(tmp_path / "kernel" / "kernel"))
+    assert facts.qemu_kernels == ((str(tmp_path / "Makefile"), "kernel"),)
+    assert facts.qemu_kernel_for(str(tmp_path / "kernel" / "kernel")) == str(tmp_path / "Makefile")
+    assert facts.qemu_kernel_for(str(tmp_path / "kernel" / "other.elf")) is None
+    assert not facts.grub_iso and not facts.grub_entries
+
+
+def test_qemu_kernel_in_a_run_script_and_resolved_variables(tmp_path):
+    _tree(
+        tmp_path,
+        {
+            "qemu_run.sh": "sudo qemu-system-i386 -kernel os_kernel -m 2047M\n",
+            "run.sh": 'IMG=build/myos.elf\nqemu-system-x86_64 -kernel "$IMG"\n'
+            "# qemu-system-x86_64 -kernel commented.elf\n",
+            "Makefile": "KERNEL := $(BUILD)/k.elf\nrun:\n\tqemu-system-i386 -kernel $(KERNEL)\n"
+            "\tqemu-system-i386 -kernel $(UNSET)\n",
+        },
+    )
+    facts = build_facts(str(tmp_path / "os_kernel"))
+    names = sorted(n for _, n in facts.qemu_kernels)
+    assert names == ["", "k.elf", "myos.elf", "os_kernel"]
+    assert facts.qemu_kernel_for(str(tmp_path / "os_kernel")) == str(tmp_path / "qemu_run.sh")
+    assert facts.qemu_kernel_for(str(tmp_path / "x.elf")) is None
+    assert facts.qemu_kernel_for(str(tmp_path / "x.elf"), unresolved=True) == str(
+        tmp_path / "Makefile"
+    )
+    # a run script is no build file: the link flags still come from build files only
+    assert facts.files == (str(tmp_path / "Makefile"),)
+
+
+def test_grub_iso_and_grub_cfg(tmp_path):
+    """Dreamos64's shape: `grub-mkrescue` and `qemu -cdrom` in the Makefile, a grub.cfg
+    at the top with a `multiboot2` line, a copy in the ISO staging folder."""
+    _tree(
+        tmp_path,
+        {
+            "Makefile": "run:\n\tqemu-system-x86_64 -cdrom $(ISO) -serial stdio\n"
+            "iso:\n\tgrub-mkrescue -o $(ISO) dist/isofiles\n",
+            "grub.cfg": 'menuentry "os" {\n    multiboot2 /boot/kernel.bin   // path\n'
+            "    module2 /fs.tar\n    boot\n}\n",
+            "dist/isofiles/boot/grub/grub.cfg": "menuentry x {\n multiboot /boot/other.elf\n}\n",
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    facts = build_facts(str(tmp_path / "dist" / "kernel.bin"))
+    assert facts.grub_iso == (str(tmp_path / "Makefile"),)
+    assert not facts.qemu_kernels
+    assert facts.grub_entries_for("multiboot2") == (
+        (str(tmp_path / "grub.cfg"), "multiboot2", "kernel.bin"),
+    )
+    assert facts.grub_entries_for("multiboot") == (
+        (str(tmp_path / "dist/isofiles/boot/grub/grub.cfg"), "multiboot", "other.elf"),
+    )
+
+
+def test_staging_folders_are_looked_into_only_inside_git(tmp_path):
+    _tree(tmp_path, {"iso/boot/grub/grub.cfg": "multiboot2 /boot/k.elf\n", "src/x": ""})
+    assert not build_facts(str(tmp_path / "k.elf")).grub_entries
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    from kernlint.buildfacts import _facts_of_folder
+
+    _facts_of_folder.cache_clear()  # the facts of a folder are cached for the process
+    assert build_facts(str(tmp_path / "k.elf")).grub_entries_for("multiboot2")
