@@ -57,9 +57,8 @@ def _candidate_scripts(ctx: Context) -> list[str]:
 def input_origin(ctx: Context, output: str) -> InputOrigin | None:
     """The input sections output section ``output`` of ``ctx.image`` collects, from the
     first script (given ones first, then the repository's nearest) that describes an
-    output section of that name; None when no script does."""
-    from kernlint.ldscript import ast, load_script
-
+    output section of that name; None when no script does. The script parser is
+    imported only once a script that names ``output`` is found."""
     for path in _candidate_scripts(ctx):
         try:
             if os.path.getsize(path) > MAX_SCRIPT_BYTES:
@@ -70,6 +69,8 @@ def input_origin(ctx: Context, output: str) -> InputOrigin | None:
             continue
         if output not in text:
             continue
+        from kernlint.ldscript import ast, load_script
+
         try:
             loaded = load_script(path, text=text)
         except Exception:  # a template or a script that does not parse: not this one

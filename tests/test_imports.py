@@ -73,7 +73,10 @@ def test_each_kind_imports_only_its_own_readers(tmp_path):
     script.write_text("ENTRY(_start)\nSECTIONS { .text : { *(.text .text.*) } }\n")
     source = tmp_path / "boot.S"
     source.write_text(".section .boot\n    nop\n")
-    image = sample("kl101", "bad-bootcode.elf")
+    # Outside any project: beside the sample, KL101's fix reads the sample's linker
+    # scripts to name the input section to change, which needs the script parser.
+    image = tmp_path / "bad-bootcode.elf"
+    image.write_bytes(sample("kl101", "bad-bootcode.elf").read_bytes())
     for kind, path in (("script", script), ("source", source), ("image", image)):
         out = subprocess.run(
             [sys.executable, "-c", KIND_PROBE.format(path=str(path), modules=NOT_FOR[kind])],
