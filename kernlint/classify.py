@@ -60,7 +60,8 @@ class Target:
     file but is not one), ``script`` (a script or a template of one) or ``source`` (by
     name: :data:`SCRIPT_SUFFIXES`,
     :data:`SOURCE_SUFFIXES`), ``boot-sector`` (by content: 512 bytes ending in
-    ``55 AA``), or ``unknown``.
+    ``55 AA``), ``pe-image`` (by content: ``MZ`` and ``PE\\0\\0`` at ``e_lfanew``, whatever
+    the name), or ``unknown``.
     ``explicit`` is True when the user named the file rather than a directory holding it."""
 
     path: str
@@ -76,6 +77,11 @@ def classify(path: str, explicit: bool = True) -> Target:
             head = f.read(4)
             if os.fstat(f.fileno()).st_size == SECTOR_SIZE:
                 head += f.read(SECTOR_SIZE - 4)
+            if head[:2] == b"MZ":  # a PE/COFF image (UEFI), whatever its name
+                from kernlint.pe import pe_signature_offset
+
+                if pe_signature_offset(f) is not None:
+                    return Target(path, "pe-image", explicit)
     except OSError:
         return Target(path, "image", explicit)
     if is_elf(head):

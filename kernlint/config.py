@@ -14,6 +14,7 @@ Keys (DESIGN.md, "Configuration")::
     boot-sector-layout = "mbr"  # mbr | mbr-disk-signature | fat16-vbr | fat32-vbr | raw (KL3)
     boot-protocol = "auto"      # or multiboot1 multiboot2 pvh bootloader-api bios none (KL4)
     gc-sections = true          # scripts are linked with ld --gc-sections (KL202 on the layout)
+    uefi-arch = "x64"           # the UEFI firmware's architecture: ia32 x64 aa64 ... (KL702)
 
     [per-path-ignores]          # glob (relative to the config file's folder) -> rules
     "samples/**" = ["KL105"]
@@ -26,6 +27,8 @@ Keys (DESIGN.md, "Configuration")::
     boot-sector-layout = "mbr"  # this image is a boot sector with this layout
     boot-protocol = "multiboot2"  # the protocol this image is loaded with (KL4)
     gc-sections = true          # its script is linked with --gc-sections (KL202)
+    uefi-arch = "aa64"          # this PE image runs on this UEFI architecture (KL702)
+    uefi-application = true     # the firmware starts it as an application (KL701)
 
 Unknown keys and bad values raise :class:`ConfigError` naming the key and the file.
 Keys that DESIGN.md reserves for features this version does not have yet
@@ -56,6 +59,7 @@ _TOP_KEYS = {
     "gc-sections",
     "preprocessor",
     "per-path-preprocessor",
+    "uefi-arch",
 }
 _TARGET_KEYS = {
     "image",
@@ -65,6 +69,8 @@ _TARGET_KEYS = {
     "boot-protocol",
     "gc-sections",
     "preprocessor",
+    "uefi-arch",
+    "uefi-application",
 }
 _NOT_YET = {
     "map": "map-file checks",
@@ -122,6 +128,14 @@ class Config:
     path_preprocessors: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: Per-target ``preprocessor``: (absolute script path, command).
     target_preprocessors: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: ``uefi-arch`` (or ``--uefi-arch``): the UEFI architecture PE images run on, a key
+    #: of :data:`kernlint.pe.model.UEFI_ARCHES` (KL702); None: not known.
+    uefi_arch: str | None = None
+    #: Per-target ``uefi-arch``: (absolute image path, architecture).
+    target_uefi_arches: tuple[tuple[str, str], ...] = ()
+    #: Per-target ``uefi-application``: (absolute image path, whether the firmware
+    #: starts it as an application, KL701).
+    target_uefi_applications: tuple[tuple[str, bool], ...] = ()
 
     def preprocessor_for(self, path: str) -> tuple[str, ...]:
         """The preprocessor command for the template ``path``: its target's, else the
@@ -174,6 +188,20 @@ class Config:
                 if name == here:
                     return value
         return self.gc_sections
+
+    def uefi_arch_for(self, path: str) -> str | None:
+        """The UEFI architecture the PE image ``path`` runs on: its target's
+        ``uefi-arch``, else ``uefi-arch`` / ``--uefi-arch``, else None."""
+        here = os.path.abspath(path)
+        for image, arch in self.target_uefi_arches:
+            if image == here:
+                return arch
+        return self.uefi_arch
+
+    def uefi_application_for(self, path: str) -> bool | None:
+        """The target's ``uefi-application`` for the PE image ``path``, or None."""
+        here = os.path.abspath(path)
+        return next((v for image, v in self.target_uefi_applications if image == here), None)
 
     def ignored_for(self, path: str) -> tuple[str, ...]:
         """Selectors ignored for ``path`` (a path as the user gave it) by
@@ -323,6 +351,19 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
 
     top_gc = flag("gc-sections", table.get("gc-sections", False))
 
+    def uefi_arch(key: str, value: Any) -> str:
+        from kernlint.pe.model import UEFI_ARCHES
+
+        if not isinstance(value, str) or value.lower() not in UEFI_ARCHES:
+            raise fail(key, f"must be one of {', '.join(UEFI_ARCHES)}, not {value!r}")
+        return value.lower()
+
+    top_uefi_arch = None
+    if "uefi-arch" in table:
+        top_uefi_arch = uefi_arch("uefi-arch", table["uefi-arch"])
+    target_uefi_arches = []
+    target_uefi_applications = []
+
     def command(key: str, value: Any) -> tuple[str, ...]:
         from kernlint.ldscript.preprocess import parse_command
 
@@ -373,6 +414,11 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         if "boot-protocol" in t:
             value = protocol(f"target[{i}].boot-protocol", t["boot-protocol"])
             protocols.append((image, value or "auto"))
+        if "uefi-arch" in t:
+            target_uefi_arches.append((image, uefi_arch(f"target[{i}].uefi-arch", t["uefi-arch"])))
+        if "uefi-application" in t:
+            value = flag(f"target[{i}].uefi-application", t["uefi-application"])
+            target_uefi_applications.append((image, value))
         if "gc-sections" in t:
             value = flag(f"target[{i}].gc-sections", t["gc-sections"])
             target_gc.append((image, value))
@@ -418,4 +464,7 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         preprocessor=top_preprocessor,
         path_preprocessors=path_preprocessors,
         target_preprocessors=tuple(target_preprocessors),
+        uefi_arch=top_uefi_arch,
+        target_uefi_arches=tuple(target_uefi_arches),
+        target_uefi_applications=tuple(target_uefi_applications),
     )

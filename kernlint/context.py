@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kernlint.ldscript.evaluate import Trace
     from kernlint.ldscript.preprocess import Preprocessed
     from kernlint.ldscript.template import Template
+    from kernlint.pe.model import PeImage
     from kernlint.project import Project
     from kernlint.source import Source
     from kernlint.suppress import Suppression
@@ -39,6 +40,9 @@ BOOT_SECTOR = "boot-sector"  # a raw BIOS boot sector: 512 bytes ending in 55 AA
 #: A file kernlint does not recognise, named with ``--boot-protocol multiboot1``: a flat
 #: kernel loaded through its Multiboot 1 header's a.out kludge (KL403, KL404).
 FLAT_KERNEL = "flat-kernel"
+#: A PE/COFF image (``MZ`` and ``PE\0\0`` at ``e_lfanew``, whatever its name): a UEFI
+#: application or driver, or any other PE file (KL7; :mod:`kernlint.pe`).
+PE_IMAGE = "pe-image"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ class Context:
     boot_sector: BootSector | None = None
     #: A flat kernel (kind ``flat-kernel``, :mod:`kernlint.boot.flat`).
     flat_kernel: FlatKernel | None = None
+    #: A PE/COFF image (kind ``pe-image``, :mod:`kernlint.pe`).
+    pe: PeImage | None = None
     #: Filled by the engine once the other rules have run (for KL003).
     unused_suppressions: tuple[Suppression, ...] = ()
     #: The run's project context (:class:`kernlint.project.Project`): the linker

@@ -29,6 +29,7 @@ from kernlint.context import (
     BOOT_SECTOR,
     FLAT_KERNEL,
     IMAGE,
+    PE_IMAGE,
     SCRIPT,
     SCRIPT_INVALID,
     SCRIPT_TEMPLATE,
@@ -276,6 +277,10 @@ def _read_context(target: Target, config: Config) -> Context:
 
             flat = read_flat_kernel(target.path)
             return Context(target.path, FLAT_KERNEL, config, flat_kernel=flat)
+        if target.kind == PE_IMAGE:
+            from kernlint.pe.reader import read_pe  # imports LIEF: only for PE files
+
+            return Context(target.path, PE_IMAGE, config, pe=read_pe(target.path))
         from kernlint.elf.reader import read_image
 
         return Context(target.path, IMAGE, config, image=read_image(target.path))

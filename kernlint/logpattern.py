@@ -14,7 +14,9 @@ from dataclasses import dataclass
 #: covers ld.lld and rust-lld (also inside cargo's "linking with `rust-lld` failed"
 #: block); ``limine`` is the Limine bootloader's ``PANIC:`` lines; ``seabios`` the
 #: BIOS QEMU runs (its ``Boot failed: ...`` lines); ``bootloader`` the rust-osdev
-#: ``bootloader`` crate's panics (``ERROR:    panicked at ...``, KL412, KL413).
+#: ``bootloader`` crate's panics (``ERROR:    panicked at ...``, KL412, KL413); ``edk2``
+#: the EDK2 UEFI firmware (OVMF) and its Shell (``BdsDxe: failed to load ...``,
+#: ``Command Error Status: ...``); ``shim`` the shim first-stage loader (KL7).
 TOOLS = (
     "ld",
     "lld",
@@ -27,6 +29,8 @@ TOOLS = (
     "limine",
     "seabios",
     "bootloader",
+    "edk2",
+    "shim",
 )
 
 

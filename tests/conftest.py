@@ -79,15 +79,16 @@ SOURCE_SUFFIXES = (".S", ".s", ".asm", ".nasm", ".rs", ".c", ".cc", ".cpp", ".cx
 
 def outputs(folder: Path, prefix: str) -> list[Path]:
     """The files of a sample that show its rule, named ``bad*``/``good*``: built ELF
-    outputs (``.elf``, ``.o``), or for script (KL2) and source (KL6) rules the scripts
-    and sources themselves; a ``klNNN-name-prelink`` folder shows a rule on the layout
-    a script predicts before linking (``kernlint check bad.ld``), so its scripts."""
+    outputs (``.elf``, ``.o``, and ``.efi`` for UEFI images), or for script (KL2) and
+    source (KL6) rules the scripts and sources themselves; a ``klNNN-name-prelink``
+    folder shows a rule on the layout a script predicts before linking
+    (``kernlint check bad.ld``), so its scripts."""
     if re.match(r"kl6\d\d-", folder.name):
         suffixes = SOURCE_SUFFIXES
     elif re.match(r"kl2\d\d-|kl501-|kl\d{3}-.*-prelink$", folder.name):
         suffixes = (".ld", ".lds", ".x")
     else:
-        suffixes = (".elf", ".o", ".bin")
+        suffixes = (".elf", ".o", ".bin", ".efi")  # .efi: PE/COFF (KL7) and ELF (KL708)
     return sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in suffixes)
 
 

@@ -1,0 +1,89 @@
+"""A UEFI image's Machine is not the architecture of the firmware that runs it.
+
+## What it does
+Compares the COFF header's `Machine` (PE/COFF specification 3.3.1) with the UEFI
+architecture the image is meant for: `uefi-arch` in the configuration (a target's, or
+the top-level one), else the removable-media file name `BOOT<ARCH>.EFI`
+(`BOOTX64.EFI` needs `IMAGE_FILE_MACHINE_AMD64`, `BOOTAA64.EFI` `ARM64`,
+`BOOTIA32.EFI` `I386`, `BOOTRISCV64.EFI` `RISCV64`, ...). With neither, nothing is
+reported: kernlint does not guess the firmware from other names (`grubx64.efi`).
+
+## Why is this bad?
+A firmware starts only images of its own machine type (UEFI 2.10, 2.1.1 "UEFI
+Images"). OVMF 2022.11 (x64) refuses an AArch64 image as `BOOTX64.EFI` with
+`BdsDxe: failed to load Boot0001 ... : Unsupported`; an IA32 image is loaded and then
+`BdsDxe: failed to start Boot0001 ... : Unsupported`. AAVMF says `Image type X64
+can't be loaded on AARCH64 UEFI system.` The usual causes: the wrong `--target`
+(`x86_64-unknown-uefi` for an ARM board), a host-built image copied onto another
+machine's ESP, or a file copied under the wrong `BOOT<ARCH>.EFI` name.
+
+## Example
+```sh
+clang --target=aarch64-unknown-windows ... -o esp/EFI/BOOT/BOOTX64.EFI main.c
+```
+
+## Use instead
+```sh
+clang --target=x86_64-unknown-windows ... -o esp/EFI/BOOT/BOOTX64.EFI main.c
+# or, for an ARM machine:
+clang --target=aarch64-unknown-windows ... -o esp/EFI/BOOT/BOOTAA64.EFI main.c
+```
+
+## References
+- Microsoft, "PE Format", 3.3.1 "Machine Types".
+- UEFI 2.10, 3.5.1.1 "Removable Media Boot Behavior" (the `BOOT<ARCH>.EFI` names).
+- EDK2 `MdeModulePkg/Core/Dxe/Image/Image.c` (`CoreLoadPeImage`: machine type not
+  supported, EFI_UNSUPPORTED), `MdePkg/Library/BasePeCoffLib/BasePeCoff.c`
+  (`PeCoffLoaderGetPeHeader`, `PeCoffLoaderImageFormatSupported`).
+- `tests/pe/test_ovmf.py`: the samples booted in OVMF 2022.11.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kernlint.context import PE_IMAGE, Context
+from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
+
+ID = "KL702"
+NAME = "efi-machine-mismatch"
+SEVERITY = "error"
+APPLIES_TO = frozenset({PE_IMAGE})
+
+LOG_PATTERNS = (
+    LogPattern(
+        "edk2",
+        r"Image type (?P<type>\w+) can't be loaded on (?P<firmware>\w+) UEFI system",
+        "The firmware ({firmware}) refused a {type} image: a UEFI firmware runs only"
+        " images of its own Machine type. Build the image for the firmware's"
+        " architecture (`--target`), or install it under the `BOOT<ARCH>.EFI` name of"
+        " its own.",
+        "Image type X64 can't be loaded on AARCH64 UEFI system.",
+    ),
+)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    """Yield a finding when ``Machine`` is not the expected architecture's."""
+    from kernlint.pe.model import MACHINE_NAMES, UEFI_ARCHES
+    from kernlint.pe.usage import expected_arch, meant_for_uefi
+
+    pe = ctx.pe
+    if pe is None or not meant_for_uefi(ctx):
+        return
+    expected = expected_arch(ctx)
+    if expected is None:
+        return
+    arch, why = expected
+    want = UEFI_ARCHES[arch]
+    if pe.Machine == want:
+        return
+    yield Finding(
+        f"Machine is {pe.Machine:#06x} ({pe.machine_name}), but {why} says the firmware"
+        f" is {arch.upper()} (Machine {want:#06x}, {MACHINE_NAMES[want]}): the firmware"
+        " refuses to load or start it (OVMF: `Unsupported`)",
+        Location(),
+        fix=f"build the image for {arch.upper()} (clang/rustc `--target`), or install it"
+        f" under the BOOT{pe.machine_name}.EFI name of the architecture it is built for",
+    )
