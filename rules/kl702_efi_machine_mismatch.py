@@ -52,6 +52,20 @@ SEVERITY = "error"
 APPLIES_TO = frozenset({PE_IMAGE})
 
 LOG_PATTERNS = (
+    # OVMF 2022.11's boot manager (BdsDxe) and Shell, observed on the samples (tests/pe).
+    LogPattern(
+        "edk2",
+        r'(?:BdsDxe: failed to (?:load|start) Boot\w+ ".*?" from .*?: '
+        r"|Command Error Status: )Unsupported$",
+        "The firmware refused the image as unsupported: built for another machine"
+        " (an AArch64 or IA32 image on x64 firmware, KL702), cut short or with headers"
+        " pointing past the end of the file (KL706), or, from the Shell, not an EFI"
+        " subsystem (KL701). Run `kernlint check` on the image (`--artifacts`) to see"
+        " which.",
+        'BdsDxe: failed to load Boot0001 "UEFI QEMU HARDDISK QM00001 " from'
+        " PciRoot(0x0)/Pci(0x1,0x1)/Ata(Primary,Master,0x0): Unsupported",
+        related=("KL706", "KL701"),
+    ),
     LogPattern(
         "edk2",
         r"Image type (?P<type>\w+) can't be loaded on (?P<firmware>\w+) UEFI system",

@@ -44,11 +44,28 @@ from collections.abc import Iterator
 
 from kernlint.context import PE_IMAGE, Context
 from kernlint.finding import Finding, Location
+from kernlint.logpattern import LogPattern
 
 ID = "KL703"
 NAME = "efi-relocations-stripped"
 SEVERITY = "error"
 APPLIES_TO = frozenset({PE_IMAGE})
+
+LOG_PATTERNS = (
+    # OVMF 2022.11's boot manager (BdsDxe), observed on the samples (tests/pe).
+    LogPattern(
+        "edk2",
+        r'BdsDxe: failed to load (?P<option>Boot\w+) ".*?" from .*?: Not Found$',
+        "The boot manager found no image it could load for {option}. With OVMF this is"
+        " an image whose relocations are stripped (IMAGE_FILE_RELOCS_STRIPPED, no"
+        " .reloc) so that it can only go at its ImageBase (KL703), an image that is not"
+        " an EFI application (KL701), or an ELF file that was never converted to PE"
+        " (KL708). Run `kernlint check` on the image (`--artifacts`) to see which.",
+        'BdsDxe: failed to load Boot0001 "UEFI QEMU HARDDISK QM00001 " from'
+        " PciRoot(0x0)/Pci(0x1,0x1)/Ata(Primary,Master,0x0): Not Found",
+        related=("KL701", "KL708"),
+    ),
+)
 
 
 def check(ctx: Context) -> Iterator[Finding]:

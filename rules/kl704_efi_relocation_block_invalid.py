@@ -66,6 +66,20 @@ SEVERITY = "error"
 APPLIES_TO = frozenset({PE_IMAGE})
 
 LOG_PATTERNS = (
+    # OVMF 2022.11's boot manager (BdsDxe) and Shell, observed on the samples (tests/pe).
+    LogPattern(
+        "edk2",
+        r'(?:BdsDxe: failed to (?:load|start) Boot\w+ ".*?" from .*?: '
+        r"|Command Error Status: )Load Error$",
+        "The firmware read the image's headers and failed while loading it: a base"
+        " relocation block it refuses (SizeOfBlock 0 or past the directory, KL704), or"
+        " a section outside SizeOfImage (SizeOfImage short of the last section, a"
+        " section placed below ImageBase; KL705). Run `kernlint check` on the image"
+        " (`--artifacts`) to see which block or section.",
+        'BdsDxe: failed to load Boot0001 "UEFI QEMU HARDDISK QM00001 " from'
+        " PciRoot(0x0)/Pci(0x1,0x1)/Ata(Primary,Master,0x0): Load Error",
+        related=("KL705",),
+    ),
     LogPattern(
         "shim",
         r"Reloc (?P<block>\d+) block size (?P<size>\d+) (?:is invalid|greater than reloc dir)",
