@@ -131,3 +131,32 @@ def test_a_run_imports_only_the_rule_modules_that_apply(tmp_path):
         assert probe["imported"], kind
         for module in probe["imported"]:
             assert kind in probe["applies"][module], (kind, module)
+
+
+def test_lief_is_imported_only_for_pe_images(tmp_path):
+    """Issue #15: LIEF (and the PE reader) load only when a PE file is checked; an ELF,
+    script or source run, and a directory without PE files, import neither."""
+    probe = KIND_PROBE
+    modules = ("lief", "kernlint.pe.reader", "kernlint.pe.model")
+    script = tmp_path / "link.ld"
+    script.write_text("ENTRY(_start)\nSECTIONS { .text : { *(.text .text.*) } }\n")
+    for path in (
+        script,
+        sample("kl101", "bad-bootcode.elf"),
+        sample("kl101", "bad-bootcode.elf").parent,
+    ):
+        out = subprocess.run(
+            [sys.executable, "-c", probe.format(path=str(path), modules=modules)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        assert out == "", (path, out)
+    pe = sample("kl703", "good-dynamic.efi")
+    out = subprocess.run(
+        [sys.executable, "-c", probe.format(path=str(pe), modules=modules)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert out == "kernlint.pe.model,kernlint.pe.reader,lief", out
