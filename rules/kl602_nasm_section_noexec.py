@@ -19,8 +19,12 @@ configured targets and the repository's tracked scripts (the nearest decide) are
 asked: merged with executable inputs or discarded: no finding; alone in its output
 section, or an orphan: reported; no script found: reported, saying the verdict
 depends on the script. `.asm` files in MASM (`CODE32 SEGMENT RW`, `.model`,
-`PROC`/`ENDP`), armasm (`AREA`) or fasm (`format ELF64`) syntax are not NASM and are
-not read.
+`PROC`/`ENDP`), armasm (`AREA`), fasm (`format ELF64`) or Zilog ZDS II (`XDEF`,
+`XREF`, `.ASSUME ADL=1`) syntax are not NASM and are not read. Nor is a NASM file
+written for COFF output (`nasm -f win64`/`win32`, edk2's `X64-MSFT` builds): one that
+declares `.pdata` or `.xdata`, the Windows x64 exception tables only COFF has, uses
+NASM's COFF section defaults (`.rdata` is a known read-only section there: NASM manual
+§8.5.1), not the ELF ones this rule describes.
 
 ## Why is this bad?
 For an ELF section name it does not know, NASM uses `progbits alloc noexec nowrite
@@ -57,6 +61,7 @@ or put the code in `section .text`.
   checked with GNU ld 2.40 and NASM 2.16 in `tests/test_project.py`.
 """
 
+import re
 from collections.abc import Iterator
 
 from kernlint.context import SOURCE, Context
@@ -67,6 +72,10 @@ NAME = "nasm-section-noexec"
 SEVERITY = "warning"
 APPLIES_TO = frozenset({SOURCE})
 
+#: A section only COFF output has: the x64 exception tables (PE/COFF specification,
+#: ".pdata (Exception Information)"; ".xdata" holds the unwind codes it points at).
+_COFF_ONLY_SECTION = re.compile(r"^[ \t]*\[?[ \t]*section[ \t]+\.[px]data\b", re.M | re.I)
+
 
 def check(ctx: Context) -> Iterator[Finding]:
     """One finding per non-executable NASM section that holds instructions."""
@@ -75,7 +84,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     from kernlint.source.nasm import INSTRUCTION, walk
 
     source = ctx.source
-    if source is None or source.language != NASM:
+    if source is None or source.language != NASM or _COFF_ONLY_SECTION.search(source.text):
         return
     for rec in walk(source.text).values():
         d = rec.first

@@ -21,9 +21,11 @@ from functools import cached_property
 #: Languages by file-name ending. ``.asm`` is decided by content: see :func:`language_of`.
 GAS, NASM, RUST, C = "gas", "nasm", "rust", "c"
 #: ``.asm`` dialects that are neither NASM nor GNU as: Microsoft MASM (and Borland TASM,
-#: which reads MASM syntax), Arm's armasm, and flat assembler. kernlint reads none of
-#: them, so no KL6 rule looks at such a file.
-MASM, ARMASM, FASM = "masm", "armasm", "fasm"
+#: which reads MASM syntax), Arm's armasm, flat assembler, and Zilog's ZDS II assembler
+#: (Z80/eZ80). kernlint reads none of them, so no KL6 rule looks at such a file.
+MASM, ARMASM, FASM, ZILOG = "masm", "armasm", "fasm", "zilog"
+#: Every dialect of :data:`MASM`'s kind (see :func:`language_of`).
+OTHER_ASM = (MASM, ARMASM, FASM, ZILOG)
 SUFFIX_LANGUAGES = {
     ".S": GAS,
     ".s": GAS,
@@ -64,6 +66,10 @@ _MASM_MARKERS = re.compile(
 )
 _ARMASM_MARKERS = re.compile(r"^[ \t]*AREA[ \t]+(?:\|[^|\n]*\||[\w.]+)[ \t]*,", re.M | re.I)
 _FASM_MARKERS = re.compile(r"^[ \t]*format[ \t]+(?:ELF|ELF64|PE|PE64|MZ|COFF|MS|binary)\b", re.M)
+# Zilog ZDS II (Z80/eZ80 Assembler, Linker and Librarian user manual): symbols are
+# exported with XDEF and imported with XREF, the CPU mode set with `.ASSUME ADL=`;
+# NASM knows none of these (it has `global`/`extern`).
+_ZILOG_MARKERS = re.compile(r"^[ \t]*(?:xdef|xref|\.assume[ \t]+adl)\b", re.M | re.I)
 # Statements only NASM (and YASM) accept, which no MASM, armasm or fasm file holds.
 _NASM_ONLY = re.compile(
     r"^[ \t]*(?:%(?:define|include|macro|imacro|assign|if|ifdef|ifndef)\b"
@@ -77,8 +83,9 @@ def language_of(path: str, text: str) -> str:
     directives (``.section``, ``.globl``, ``.long``, ...) and no NASM statement
     (``section``, ``global``, ``bits``, ``%define``, ``x db 1``, ...) is read as GNU as,
     and one written for MASM (``.model``, ``.code``, ``CODE32 SEGMENT``, ``x PROC``),
-    armasm (``AREA |.text|, CODE``) or fasm (``format ELF64``), with no statement only
-    NASM accepts, is :data:`MASM`, :data:`ARMASM` or :data:`FASM`, which kernlint does
+    armasm (``AREA |.text|, CODE``), fasm (``format ELF64``) or Zilog's ZDS II
+    (``XDEF``, ``XREF``, ``.ASSUME ADL=1``), with no statement only NASM accepts, is
+    :data:`MASM`, :data:`ARMASM`, :data:`FASM` or :data:`ZILOG`, which kernlint does
     not read."""
     for suffix, language in SUFFIX_LANGUAGES.items():
         if path.endswith(suffix):
@@ -87,7 +94,11 @@ def language_of(path: str, text: str) -> str:
             if _FASM_MARKERS.search(text):
                 return FASM  # fasm's `section '.text' executable` reads like NASM's
             if not _NASM_ONLY.search(text):
-                for other, markers in ((ARMASM, _ARMASM_MARKERS), (MASM, _MASM_MARKERS)):
+                for other, markers in (
+                    (ARMASM, _ARMASM_MARKERS),
+                    (MASM, _MASM_MARKERS),
+                    (ZILOG, _ZILOG_MARKERS),
+                ):
                     if markers.search(text):
                         return other
             if _GAS_MARKERS.search(text) and not _NASM_MARKERS.search(text):
@@ -163,7 +174,7 @@ class Source:
             from kernlint.source.embedded import c_fragments
 
             return tuple(c_fragments(self.text))
-        if self.language in (MASM, ARMASM, FASM):
+        if self.language in OTHER_ASM:
             return ()
         return (Fragment(self.text, "file", 0, None, False, (0, len(self.text))),)
 

@@ -166,6 +166,8 @@ def test_applying_the_fix_makes_the_section_executable(tmp_path):
         (".model flat, c\n.code\npublic setjmp\nsetjmp:\n  ret\n", "masm"),
         ("  AREA |.text|, CODE, READONLY\n  EXPORT f\nf PROC\n  RET\n  ENDP\n  END\n", "armasm"),
         ("format ELF64\nsection '.text' executable\n  ret\n", "fasm"),
+        ("\txdef\t_up_getsp\n\tsegment CODE\n\t.assume ADL=1\n_up_getsp:\n\tret\n", "zilog"),
+        ("\tXREF _main\n\tsegment STARTUP\n\tcall _main\n", "zilog"),
         ("bits 64\nsection .boot\nglobal f\nf: ret\n", "nasm"),
         ("section .boot\nf proc_table: dd 1\n  ret\n", "nasm"),
     ],
@@ -180,3 +182,34 @@ def test_other_asm_dialects_are_recognised_and_skipped(tmp_path, text, language)
     path.write_text(text)
     found = run([str(path)], select_rules(["KL601", "KL602"])).findings
     assert (found == []) == (language != "nasm")
+
+
+NASM = shutil.which("nasm")
+WIN64 = """default rel
+section .text
+f:  ret
+section .rdata align=8
+handler:
+    mov eax, 1
+    ret
+section .pdata rdata align=4
+    dd f wrt ..imagebase
+section .xdata rdata align=8
+    db 9, 0, 0, 0
+"""
+
+
+@pytest.mark.skipif(NASM is None, reason="needs nasm (sh tests/setup.sh)")
+def test_a_file_for_coff_output_is_not_judged_by_elf_defaults(tmp_path):
+    """`.pdata`/`.xdata` (the x64 exception tables) exist only in COFF output: such a
+    file is assembled with `nasm -f win64` (edk2's X64-MSFT builds), where `.rdata` is a
+    known read-only section, so the ELF defaults this rule describes do not apply."""
+    path = tmp_path / "seh.nasm"
+    path.write_text(WIN64)
+    obj = tmp_path / "seh.obj"
+    proc = subprocess.run([NASM, "-f", "win64", "-o", str(obj), str(path)], capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    assert findings_of(path, "KL602") == []
+    elf = WIN64.split("section .pdata")[0]
+    (tmp_path / "elf.nasm").write_text(elf)
+    assert [f.rule for f in findings_of(tmp_path / "elf.nasm", "KL602")] == ["KL602"]
