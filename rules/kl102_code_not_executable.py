@@ -17,6 +17,12 @@ holds runs, and is reported at `info` only (the flag still matters to `objdump -
 and to links that place sections by their flags), and only for function symbols:
 for an entry alone, KL104 says it.
 
+Code in a segment without `PF_X` is an error where a loader may map the image by its
+`p_flags` (a Limine-protocol or bootloader-api kernel, or no protocol known), and
+`info` where the image is booted only through Multiboot 1 or 2, Xen PVH or as a BIOS
+boot sector: those loaders copy bytes and enter with paging off, so the code runs
+until the kernel's own page tables say otherwise (`kernlint.loaders`; as for KL104).
+
 ## Why is this bad?
 The linker places a section by its flags: a non-executable section goes to a
 read-only or writable segment, which a loader maps without execute permission. With
@@ -47,6 +53,9 @@ put the section in a segment with `FLAGS(5)` (R+X).
 - NASM manual, §8.9.2 "`elf` extensions to the SECTION directive" (defaults).
 - GAS manual, "`.section name`" (ELF version), flag `x`.
 - System V gABI, "Sections" (`SHF_EXECINSTR`) and "Program Header" (`PF_X`).
+- GRUB 2.06 `grub-core/loader/multiboot_elfxx.c`, QEMU 7.2 `hw/i386/multiboot.c` (copy
+  bytes); Limine `common/protos/limine.c`, `bootloader` `common/src/load_kernel.rs` (map
+  by `p_flags`).
 """
 
 from collections.abc import Iterator
@@ -79,17 +88,17 @@ def check(ctx: Context) -> Iterator[Finding]:
             if executable and sec.sh_addr <= entry < sec.end and not sec.is_tbss:
                 reasons.append(f"it contains e_entry {entry:#x}")
             if reasons and executable:
-                yield from _linked_not_exec(image, sec, reasons)
+                yield from _linked_not_exec(ctx, image, sec, reasons)
             elif reasons:
                 yield from _object_not_exec(ctx, sec, reasons)
         elif executable and not sec.is_tbss:
             holders = [s for s in image.vaddr_index.containing(sec.sh_addr) if s.vend >= sec.end]
             if holders and not any(s.is_exec for s in holders):
                 seg = holders[0]
-                yield Finding(
+                yield _segment_without_pf_x(
+                    ctx,
                     f"{sec.label()} has SHF_EXECINSTR but lies in {image.segment_label(seg)},"
-                    " which lacks PF_X: its code cannot be fetched once the loader honours"
-                    " p_flags",
+                    " which lacks PF_X",
                     Location(
                         section=sec.name, segment=seg.index, address=addr, offset=sec.sh_offset
                     ),
@@ -101,7 +110,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _linked_not_exec(image, sec, reasons: list[str]) -> Iterator[Finding]:
+def _linked_not_exec(ctx: Context, image, sec, reasons: list[str]) -> Iterator[Finding]:
     """A linked image's code section without SHF_EXECINSTR: the segment that holds it
     decides (the CPU fetches by page/segment permissions, not section flags)."""
     held = [s for s in image.vaddr_index.containing(sec.sh_addr) if s.vend >= sec.end]
@@ -125,9 +134,9 @@ def _linked_not_exec(image, sec, reasons: list[str]) -> Iterator[Finding]:
             severity="info",
         )
     elif held:
-        yield Finding(
-            f"{what}, and the linker put it in {image.segment_label(held[0])}, which lacks"
-            " PF_X: its code cannot be fetched once the loader honours p_flags",
+        yield _segment_without_pf_x(
+            ctx,
+            f"{what}, and the linker put it in {image.segment_label(held[0])}, which lacks PF_X",
             replace(loc, segment=held[0].index),
             fix=fix,
         )
@@ -137,6 +146,29 @@ def _linked_not_exec(image, sec, reasons: list[str]) -> Iterator[Finding]:
             loc,
             fix=fix,
         )
+
+
+def _segment_without_pf_x(ctx: Context, message: str, loc: Location, fix: str) -> Finding:
+    """Code in a segment without PF_X: an error where a loader may map the image by its
+    `p_flags` (bootloader-api, Limine, no protocol known); info where its boot protocols
+    (Multiboot 1/2, PVH, BIOS) copy bytes and enter with paging off
+    (:func:`kernlint.loaders.flag_use`)."""
+    from kernlint.loaders import flag_use, harmless
+
+    use = flag_use(ctx, build=False)
+    if not use.ignored:
+        why = f" ({use.why})" if use.why else ""
+        return Finding(
+            f"{message}: its code cannot be fetched once a loader maps segments by p_flags{why}",
+            loc,
+            fix=fix,
+        )
+    return Finding(
+        message + harmless(use, "fault on this code"),
+        loc,
+        fix=fix,
+        severity="info",
+    )
 
 
 def _object_not_exec(ctx: Context, sec, reasons: list[str]) -> Iterator[Finding]:

@@ -14,6 +14,19 @@ allocated section without `SHF_EXECINSTR` (a `"a"` section) that a `PT_LOAD` wit
 matters to tools and to links that place sections by their flags (Linux's x86
 `setup.elf` enters through a 2-byte jump in its `"a"` setup header).
 
+When the entry's segment lacks `PF_X`, the loader decides (`kernlint.loaders`): an
+image booted through Multiboot 1 or 2, Xen PVH or as a BIOS boot sector only (a
+configured `--boot-protocol`, or a detected header or note) is entered in 32-bit
+protected (or real) mode with paging off, after GRUB (`grub-core/loader/multiboot_elfxx.c`)
+or QEMU (`hw/i386/multiboot.c`) copied the segments' bytes: no `p_flags` reach the CPU
+and the entry runs (Dreamos64's entry in NASM's `section .multiboot.text`, `noexec`, in
+an `R` segment boots under GRUB). That is reported at `info`, saying it assumes no
+other loader and that one mapping by segment flags with paging on would fault. It
+stays an error for a Limine-protocol kernel (`.limine_requests`, Limine's magics), a
+bootloader-api kernel, and where no protocol is known. (Under QEMU's Multiboot 1
+loader an entry segment without `PF_X` whose `p_vaddr != p_paddr` also leaves the
+entry untranslated: KL407 reports that.)
+
 ## Why is this bad?
 The loader jumps to `e_entry` (GRUB through the segment that holds it; QEMU and
 firmware directly). If no executable segment holds it the jump lands in unmapped
@@ -39,7 +52,9 @@ and make sure that section is allocated and executable (see KL101, KL102).
 
 ## References
 - System V gABI, "ELF Header" (`e_entry`), "Program Header" (`PF_X`).
-- GRUB 2.06 `grub-core/loader/multiboot_elfxx.c` ("entry point isn't in a segment").
+- GRUB 2.06 `grub-core/loader/multiboot_elfxx.c` ("entry point isn't in a segment"; copies
+  segments, reads no `p_flags`); QEMU 7.2 `hw/i386/multiboot.c`; Limine
+  `common/protos/limine.c`; rust-osdev `bootloader` `common/src/load_kernel.rs`.
 - GNU ld manual, "Entry Point".
 """
 
@@ -82,6 +97,9 @@ def check(ctx: Context) -> Iterator[Finding]:
             seg = (by_vaddr or by_paddr)[0]
             message = f"{what} lies in {image.segment_label(seg)}, which lacks PF_X"
             loc = Location(address=entry, segment=seg.index, symbol=loc.symbol)
+            if not _at_data_object(image, entry):
+                yield from _entry_segment_without_pf_x(ctx, message, loc)
+                return
         else:
             message = (
                 f"{what} lies in no PT_LOAD segment (by p_vaddr or p_paddr): the"
@@ -93,7 +111,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     if holder and not any(s.is_exec for s in holder):
         sec = holder[0]
         seg = next(s for s in by_vaddr + by_paddr if s.is_exec)
-        objects = [y.name for y in image.symbols.defined_at(entry) if y.st_type == STT_OBJECT]
+        objects = _at_data_object(image, entry)
         where = Location(address=entry, section=sec.name, symbol=loc.symbol)
         if objects:
             yield Finding(
@@ -118,3 +136,37 @@ def check(ctx: Context) -> Iterator[Finding]:
             ),
             severity="info",
         )
+
+
+def _at_data_object(image, entry: int) -> list[str]:
+    """The data objects (`STT_OBJECT`) defined at ``entry``, sorted."""
+    return sorted({y.name for y in image.symbols.defined_at(entry) if y.st_type == STT_OBJECT})
+
+
+def _entry_segment_without_pf_x(ctx: Context, message: str, loc: Location) -> Iterator[Finding]:
+    """The entry's segment lacks PF_X: an error where a loader may map the image by its
+    `p_flags` (bootloader-api, Limine, no protocol known); info where its boot protocols
+    (Multiboot 1/2, PVH, BIOS) enter with paging off, so the flag reaches no CPU
+    (:func:`kernlint.loaders.flag_use`)."""
+    from kernlint.loaders import flag_use, harmless
+
+    use = flag_use(ctx, build=False)
+    if not use.ignored:
+        why = f" ({use.why})" if use.why else ""
+        yield Finding(
+            f"{message}: a loader that maps segments by p_flags{why} faults on the first"
+            " instruction fetch",
+            loc,
+            fix=_FIX,
+        )
+        return
+    yield Finding(
+        message + harmless(use, "fault on the entry"),
+        loc,
+        fix=(
+            'put the entry code in an executable section (`.section NAME, "ax"` in GNU as,'
+            " `section NAME progbits alloc exec nowrite` in NASM) so that its segment gets"
+            " PF_X, before the kernel is loaded by such a loader"
+        ),
+        severity="info",
+    )
