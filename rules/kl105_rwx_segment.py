@@ -20,6 +20,22 @@ boot-protocol header (real-mode or flat code such as a stage 2 or Linux's `setup
 loaded raw by a boot sector). `ld -N` (`--omagic`), the usual way to link those,
 makes `.text` writable and its one segment RWE, harmlessly.
 
+Reported at `info` where the loader that maps the image applies no `p_flags`
+(`kernlint.loaders`): an image booted through Multiboot 1 or 2 or Xen PVH only (a
+configured `--boot-protocol`/`boot-protocol`, or a detected header or note) — GRUB
+(`grub-core/loader/multiboot_elfxx.c`), QEMU `-kernel` (`hw/i386/multiboot.c`,
+`include/hw/elf_ops.h` `load_elf`) and Limine's Multiboot loaders copy each `PT_LOAD`'s
+bytes to `p_paddr` and enter with paging off, and the kernel then builds its own page
+tables — or an image with no protocol that the project's build files or run scripts
+start with `qemu-system-* -kernel IMAGE` (QEMU's ELF loader copies bytes on every
+architecture). The message says so and what it assumes: an RWX segment matters only to a
+loader that maps by segment flags with paging on, which would map its code writable and
+its data executable. It stays a warning for a Limine-protocol kernel (a
+`.limine_requests` section, or Limine's request or base-revision magic:
+`common/protos/limine.c` maps by `p_flags`), a bootloader-api one (the rust-osdev
+bootloader, `common/src/load_kernel.rs`), and where no loader is known (a program for
+Linux's ELF loader, an object file).
+
 ## Example
 ```ld
 SECTIONS {
@@ -41,6 +57,9 @@ SECTIONS {
 ```
 
 ## References
+- GRUB 2.06 `grub-core/loader/multiboot_elfxx.c`; QEMU 7.2 `hw/i386/multiboot.c`,
+  `include/hw/elf_ops.h`; Limine `common/protos/limine.c`, `common/lib/elf.c`; rust-osdev
+  `bootloader` `common/src/load_kernel.rs` (who applies `p_flags`; `kernlint.loaders`).
 - GNU ld manual, `--warn-rwx-segments` (binutils 2.39 NEWS).
 - System V gABI, "Program Header" (`p_flags`).
 """
@@ -77,6 +96,9 @@ def check(ctx: Context) -> Iterator[Finding]:
 
     if raw_loaded(ctx):
         return
+    from kernlint.loaders import flag_use, harmless
+
+    use = flag_use(ctx)
     image = ctx.image
     for seg in image.load_segments:
         if seg.is_rwx:
@@ -86,12 +108,17 @@ def check(ctx: Context) -> Iterator[Finding]:
                 if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend
             ]
             held = f" (holds {', '.join(names[:4])}{', ...' if len(names) > 4 else ''})"
+            message = f"{image.segment_label(seg)} is readable, writable and executable" + (
+                held if names else ""
+            )
+            if use.ignored:
+                message += harmless(use, "map its code writable and its data executable")
             yield Finding(
-                f"{image.segment_label(seg)} is readable, writable and executable"
-                + (held if names else ""),
+                message,
                 Location(segment=seg.index, address=seg.p_vaddr, offset=seg.p_offset),
                 fix=(
                     "split code and writable data into separate PT_LOADs (PHDRS with FLAGS(5)"
                     " and FLAGS(6)) with `. = ALIGN(4K);` between them"
                 ),
+                severity="info" if use.ignored else "",
             )

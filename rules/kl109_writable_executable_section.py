@@ -17,6 +17,22 @@ boot-protocol header (real-mode or flat code such as a stage 2 or Linux's `setup
 loaded raw by a boot sector). `ld -N` (`--omagic`), the usual way to link those,
 makes `.text` writable and its one segment RWE, harmlessly.
 
+Reported at `info` where the loader that maps the image applies no `p_flags`
+(`kernlint.loaders`): an image booted through Multiboot 1 or 2 or Xen PVH only (a
+configured `--boot-protocol`/`boot-protocol`, or a detected header or note) — GRUB
+(`grub-core/loader/multiboot_elfxx.c`), QEMU `-kernel` (`hw/i386/multiboot.c`,
+`include/hw/elf_ops.h` `load_elf`) and Limine's Multiboot loaders copy each `PT_LOAD`'s
+bytes to `p_paddr` and enter with paging off, and the kernel then builds its own page
+tables — or an image with no protocol that the project's build files or run scripts
+start with `qemu-system-* -kernel IMAGE` (QEMU's ELF loader copies bytes on every
+architecture). The message says so and what it assumes: a W+X section matters only to a
+loader that maps by segment flags with paging on, which would map it writable and
+executable where its segment is. It stays a warning for a Limine-protocol kernel (a
+`.limine_requests` section, or Limine's request or base-revision magic:
+`common/protos/limine.c` maps by `p_flags`), a bootloader-api one (the rust-osdev
+bootloader, `common/src/load_kernel.rs`), and where no loader is known (a program for
+Linux's ELF loader, an object file).
+
 ## Example
 ```asm
     .section .boot, "awx", @progbits
@@ -29,6 +45,9 @@ makes `.text` writable and its one segment RWE, harmlessly.
 ```
 
 ## References
+- GRUB 2.06 `grub-core/loader/multiboot_elfxx.c`; QEMU 7.2 `hw/i386/multiboot.c`,
+  `include/hw/elf_ops.h`; Limine `common/protos/limine.c`, `common/lib/elf.c`; rust-osdev
+  `bootloader` `common/src/load_kernel.rs` (who applies `p_flags`; `kernlint.loaders`).
 - GAS manual, "`.section name`" (ELF version): flags `a`, `w`, `x`.
 - System V gABI, "Sections" (`SHF_WRITE`, `SHF_EXECINSTR`).
 """
@@ -51,12 +70,19 @@ def check(ctx: Context) -> Iterator[Finding]:
 
     if raw_loaded(ctx):
         return
+    from kernlint.loaders import flag_use, harmless
+
     image = ctx.image
     linked = is_executable_file(image)
+    use = flag_use(ctx) if linked else None
     for sec in image.sections:
         if sec.index and sec.is_write and sec.is_exec:
+            message = f"{sec.label()} is both writable and executable (SHF_WRITE|SHF_EXECINSTR)"
+            ignored = use is not None and use.ignored
+            if ignored:
+                message += harmless(use, "map it writable and executable, if its segment is")
             yield Finding(
-                f"{sec.label()} is both writable and executable (SHF_WRITE|SHF_EXECINSTR)",
+                message,
                 Location(
                     section=sec.name, address=sec.sh_addr if linked else None, offset=sec.sh_offset
                 ),
@@ -64,4 +90,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                     f'drop the `w` flag: `.section {sec.name}, "ax", @progbits`, and move its'
                     ' variables to a separate `"aw"` section'
                 ),
+                severity="info" if ignored else "",
             )
