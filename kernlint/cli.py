@@ -156,6 +156,14 @@ def cli() -> None:
     ' this command (split like a shell line, run without one: "cpp -undef -x c -I include")'
     " and lint the result, findings at the template's lines [default: `preprocessor`].",
 )
+@click.option(
+    "-L",
+    "search_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="A folder ld searches for INCLUDEd scripts (ld -L; repeatable, in order), before"
+    " `search-dirs`.",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -174,6 +182,7 @@ def check(
     script_path: str | None,
     gc_sections: bool | None,
     preprocessor: str | None,
+    search_dirs: tuple[str, ...],
 ) -> None:
     """Lint ELF images, object files and sources (files or directories); with no
     paths, the targets of the configuration."""
@@ -216,6 +225,13 @@ def check(
         config = replace(
             config, preprocessor=command, path_preprocessors=(), target_preprocessors=()
         )
+    if search_dirs:
+        from dataclasses import replace
+
+        missing = [d for d in search_dirs if not os.path.isdir(d)]
+        if missing:
+            _fail(f"-L {missing[0]}: no such folder")
+        config = replace(config, cli_search_dirs=tuple(os.path.abspath(d) for d in search_dirs))
     if script_path:  # ld reads it as it is: KL212 applies, not the template note
         from dataclasses import replace
 
@@ -398,7 +414,13 @@ def graph(path: str, fmt: str, output: str | None) -> None:
 @cli.command()
 @click.argument("objects", nargs=-1, type=click.Path())
 @click.option("--script", "-T", "script", required=True, type=click.Path(), help="Linker script.")
-@click.option("-L", "search_dirs", multiple=True, metavar="DIR", help="INCLUDE search folder.")
+@click.option(
+    "-L",
+    "search_dirs",
+    multiple=True,
+    metavar="DIR",
+    help="A folder ld searches for INCLUDEd scripts (ld -L; repeatable, in order).",
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )

@@ -15,6 +15,7 @@ Keys (DESIGN.md, "Configuration")::
     boot-protocol = "auto"      # or multiboot1 multiboot2 pvh bootloader-api bios none (KL4)
     gc-sections = true          # scripts are linked with ld --gc-sections (KL202 on the layout)
     uefi-arch = "x64"           # the UEFI firmware's architecture: ia32 x64 aa64 ... (KL702)
+    search-dirs = ["lib/ld"]    # ld's -L folders for INCLUDE (relative to this file)
 
     [per-path-ignores]          # glob (relative to the config file's folder) -> rules
     "samples/**" = ["KL105"]
@@ -29,6 +30,7 @@ Keys (DESIGN.md, "Configuration")::
     gc-sections = true          # its script is linked with --gc-sections (KL202)
     uefi-arch = "aa64"          # this PE image runs on this UEFI architecture (KL702)
     uefi-application = true     # the firmware starts it as an application (KL701)
+    search-dirs = ["boards"]    # -L folders its script's INCLUDEs are found in
 
 Unknown keys and bad values raise :class:`ConfigError` naming the key and the file.
 Keys that DESIGN.md reserves for features this version does not have yet
@@ -60,6 +62,7 @@ _TOP_KEYS = {
     "preprocessor",
     "per-path-preprocessor",
     "uefi-arch",
+    "search-dirs",
 }
 _TARGET_KEYS = {
     "image",
@@ -71,6 +74,7 @@ _TARGET_KEYS = {
     "preprocessor",
     "uefi-arch",
     "uefi-application",
+    "search-dirs",
 }
 _NOT_YET = {
     "map": "map-file checks",
@@ -136,6 +140,22 @@ class Config:
     #: Per-target ``uefi-application``: (absolute image path, whether the firmware
     #: starts it as an application, KL701).
     target_uefi_applications: tuple[tuple[str, bool], ...] = ()
+    #: ``search-dirs``: ld's ``-L`` folders for INCLUDE (absolute; relative ones were
+    #: taken from the configuration file's folder).
+    search_dirs: tuple[str, ...] = ()
+    #: Per-target ``search-dirs``: (absolute script path, absolute folders).
+    target_search_dirs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: ``-L DIR`` of ``kernlint check`` (absolute; searched before ``search-dirs``).
+    cli_search_dirs: tuple[str, ...] = ()
+
+    def search_dirs_for(self, path: str) -> tuple[str, ...]:
+        """The folders ld searches for the INCLUDEs of the script ``path`` (its ``-L``
+        folders, GNU ld manual "Options", ``-L``): ``-L DIR`` given to kernlint, then
+        the script's target's ``search-dirs``, then the top-level ``search-dirs``; all
+        absolute."""
+        here = os.path.abspath(path)
+        own = [d for script, dirs in self.target_search_dirs if script == here for d in dirs]
+        return tuple(dict.fromkeys([*self.cli_search_dirs, *own, *self.search_dirs]))
 
     def preprocessor_for(self, path: str) -> tuple[str, ...]:
         """The preprocessor command for the template ``path``: its target's, else the
@@ -383,6 +403,13 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
     path_preprocessors = tuple(
         (glob, command(f"per-path-preprocessor.{glob}", cmd)) for glob, cmd in ppp.items()
     )
+    def folders(key: str, value: Any) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise fail(key, "must be a list of folders (strings)")
+        return tuple(os.path.abspath(os.path.join(file.parent, v)) for v in value)
+
+    top_search_dirs = folders("search-dirs", table.get("search-dirs", []))
+    target_search_dirs = []
     target_preprocessors = []
     target_gc = []
     protocols = []
@@ -434,6 +461,12 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
             value = command(f"target[{i}].preprocessor", t["preprocessor"])
             script_path = os.path.abspath(os.path.join(file.parent, t["script"]))
             target_preprocessors.append((script_path, value))
+        if "search-dirs" in t:
+            if "script" not in t:
+                raise fail(f"target[{i}].search-dirs", "needs the target's `script`")
+            value = folders(f"target[{i}].search-dirs", t["search-dirs"])
+            script_path = os.path.abspath(os.path.join(file.parent, t["script"]))
+            target_search_dirs.append((script_path, value))
         objects = t.get("objects", [])
         if not isinstance(objects, list) or not all(isinstance(o, str) and o for o in objects):
             raise fail(f"target[{i}].objects", "must be a list of paths")
@@ -467,4 +500,6 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
         uefi_arch=top_uefi_arch,
         target_uefi_arches=tuple(target_uefi_arches),
         target_uefi_applications=tuple(target_uefi_applications),
+        search_dirs=top_search_dirs,
+        target_search_dirs=tuple(target_search_dirs),
     )

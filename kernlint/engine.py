@@ -322,7 +322,7 @@ def _script_context(path: str, config: Config) -> Context:
     if template is not None:
         return Context(path, SCRIPT_TEMPLATE, config, script_text=text, template=template)
     try:
-        loaded = load_script(path, text=text)
+        loaded = load_script(path, config.search_dirs_for(path), text=text)
     except ScriptSyntaxError as err:
         template = unlinked_template(path, text, config, parses=False)
         if template is not None:  # named as a template, and not yet a script

@@ -1,21 +1,36 @@
 """``load_script``: read a linker script file and the files its ``INCLUDE``s name.
 
-Where an ``INCLUDE`` is looked for (GNU ld searches the current directory, then the
-``-L`` and ``SEARCH_DIR`` directories; kernlint does not depend on the directory it
-runs in):
+Where GNU ld 2.40 looks for an ``INCLUDE`` (``ld/ldfile.c``,
+``ldfile_open_command_file_1`` -> ``ldfile_find_command_file``: "First try raw name",
+then each ``search_head`` entry, the ``-L`` folders in command-line order followed by
+the script's ``SEARCH_DIR``s, then the default script folder), checked with GNU ld
+2.40 (``tests/ldscript/test_include.py``): the current directory, then the ``-L``
+folders in order. ld 2.40 does *not* look beside the including script: a file found
+only there is "cannot open linker script file" unless the build links in that folder
+or passes it with ``-L`` -- which is what builds do (Tock's ``-L`` of the board
+folder, cortex-m-rt's ``-L $OUT_DIR``, makefiles that link in the script's folder).
+kernlint follows ld's order and then, as the build's usual ``-L``, the script's:
 
-1. the directory of the file that holds the ``INCLUDE``;
-2. the directory of the main script;
-3. each ``search_dirs`` entry (``-L``), in order.
+1. the current directory (``cwd``; kernlint's own by default);
+2. each ``search_dirs`` entry (``-L DIR``, the ``search-dirs`` key), in order, then
+   the main script's ``SEARCH_DIR``s (relative ones from ``cwd``, as ld takes them);
+3. the directory of the file that holds the ``INCLUDE``, then that of the main
+   script (not ld's own search: the build's usual ``-L``).
 
-kernlint reads no file outside those *roots* (the main script's directory and the
-search directories, symbolic links resolved): an ``INCLUDE`` that leads elsewhere,
-through an absolute path, ``..`` or a link, is not followed and is reported as
-``outside-roots``. Every problem with an ``INCLUDE`` is an ``IncludeDiagnostic`` on
-the result, never an exception: ``missing`` (ld: "cannot open linker script file"),
-``cycle``, ``too-deep`` (ld 2.40 stops at the tenth nested level: "includes nested
-too deeply"), ``unreadable`` and ``syntax-error`` (the included file does not parse
-in the place it is included; ``error`` holds the ``ScriptSyntaxError``).
+An absolute name is read as it is. kernlint reads no file outside the *roots*: the
+repository holding the main script (its git top level; outside git, the main
+script's directory) and the ``search_dirs`` (symbolic links resolved): an
+``INCLUDE`` that leads elsewhere (an absolute path, ``..``, a link) is not followed
+and is reported as ``outside-roots`` (a warning that names the path and the roots).
+
+Every problem with an ``INCLUDE`` is an ``IncludeDiagnostic`` on the result, never an
+exception: ``missing`` (ld: "cannot open linker script file"; an error only when
+``search_dirs`` were given, since only then does kernlint know where ld looks),
+``unresolved`` (not found, and no ``search_dirs`` given: ``info``, once per name,
+asking for the build's ``-L``), ``cycle``, ``too-deep`` (ld 2.40 stops at the tenth
+nested level: "includes nested too deeply"), ``unreadable`` and ``syntax-error`` (the
+included file does not parse in the place it is included; ``error`` holds the
+``ScriptSyntaxError``).
 """
 
 from __future__ import annotations
@@ -138,24 +153,56 @@ def _inside(path: str, roots: Sequence[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
 
 
+def repository_root(path: str | os.PathLike[str]) -> str | None:
+    """The git work tree holding ``path``: the nearest folder upwards with a ``.git``
+    entry (a directory, or the file of a linked work tree), or None."""
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _search_dirs_of(script: ast.Script, cwd: Path) -> list[Path]:
+    """The ``SEARCH_DIR`` folders of the main script, relative ones from ``cwd``."""
+    return [cwd / s.path for s in script.statements if isinstance(s, ast.SearchDir)]
+
+
 class _Loader:
-    def __init__(self, main: Path, search_dirs: Sequence[str | os.PathLike[str]]) -> None:
+    def __init__(
+        self,
+        main: Path,
+        search_dirs: Sequence[str | os.PathLike[str]],
+        cwd: Path,
+        root: str | None,
+        script_dirs: Sequence[Path] = (),
+    ) -> None:
         self.main_dir = main.parent
-        self.search_dirs = [Path(d) for d in search_dirs]
-        self.roots = [os.path.realpath(self.main_dir)] + [
-            os.path.realpath(d) for d in self.search_dirs
-        ]
+        self.cwd = cwd
+        self.search_dirs = [cwd / d for d in search_dirs]
+        self.given = bool(self.search_dirs)
+        self.script_dirs = list(script_dirs)
+        top = root if root is not None else repository_root(main)
+        self.top = os.path.realpath(top if top is not None else self.main_dir)
+        self.roots = [self.top] + [os.path.realpath(d) for d in self.search_dirs]
         self.included: dict[ast.Include, ast.Script] = {}
         self.parsed: dict[tuple[str, str], ast.Script] = {}
         self.files: list[str] = [str(main)]
         self.diagnostics: list[IncludeDiagnostic] = []
+        self.unresolved: set[str] = set()
 
     def candidates(self, name: str, holder: Path) -> list[Path]:
+        """Where ``INCLUDE name`` in ``holder`` is looked for, in order (see the
+        module documentation)."""
         if os.path.isabs(name):
             return [Path(name)]
         seen: list[Path] = []
-        for folder in [holder.parent, self.main_dir, *self.search_dirs]:
-            candidate = folder / name
+        folders = [self.cwd, *self.search_dirs, *self.script_dirs, holder.parent, self.main_dir]
+        for folder in folders:
+            candidate = Path(os.path.normpath(folder / name))
             if candidate not in seen:
                 seen.append(candidate)
         return seen
@@ -164,6 +211,10 @@ class _Loader:
         self.diagnostics.append(
             IncludeDiagnostic(span=node.span, kind=kind, message=message, chain=chain, **kw)
         )
+
+    def _shown(self, path: str | Path) -> str:
+        rel = os.path.relpath(path)
+        return str(path) if rel.startswith("..") else rel
 
     def resolve(self, node: ast.Include, holder: Path, chain: tuple[str, ...]):
         """(path as found, real path) of the file to read, or None after reporting."""
@@ -174,25 +225,41 @@ class _Loader:
             real = os.path.realpath(candidate)
             if _inside(real, self.roots):
                 return candidate, real
-            outside = outside or candidate
+            outside = outside or (candidate, real)
         if outside is not None:
+            candidate, real = outside
+            where = "" if str(candidate) == real else f" ({real})"
+            roots = ", ".join(self._shown(r) for r in dict.fromkeys(self.roots))
             self.report(
                 node,
                 "outside-roots",
-                f"INCLUDE {node.path} not followed: {outside} lies outside the script's "
-                "directory and the search directories",
+                f"INCLUDE {node.path} not followed: {self._shown(candidate)}{where} lies "
+                f"outside the repository and the search folders ({roots}); kernlint reads "
+                "no file there (give its folder with -L DIR or search-dirs to read it)",
                 chain,
                 severity="warning",
             )
-        else:
+        elif self.given:
             looked = ", ".join(
-                dict.fromkeys(str(c.parent) for c in self.candidates(node.path, holder))
+                dict.fromkeys(self._shown(c.parent) for c in self.candidates(node.path, holder))
             )
             self.report(
                 node,
                 "missing",
-                f"cannot open linker script file {node.path}: no such file (looked in {looked})",
+                f"cannot open linker script file {node.path}: no such file in the current "
+                f"directory, the -L folders or beside the script (looked in {looked})",
                 chain,
+            )
+        elif node.path not in self.unresolved:
+            self.unresolved.add(node.path)
+            self.report(
+                node,
+                "unresolved",
+                f"INCLUDE {node.path} is not beside the script, nor in the current "
+                "directory; if the build passes -L DIR, give it as -L DIR or search-dirs "
+                "(what it holds is not linted)",
+                chain,
+                severity="info",
             )
         return None
 
@@ -255,10 +322,16 @@ def load_script(
     path: str | os.PathLike[str],
     search_dirs: Sequence[str | os.PathLike[str]] = (),
     text: str | None = None,
+    *,
+    cwd: str | os.PathLike[str] | None = None,
+    root: str | os.PathLike[str] | None = None,
 ) -> LoadedScript:
     """Read and parse the linker script at ``path`` and the files its ``INCLUDE``s
-    name (see the module documentation for where they are looked for). ``text`` is the
-    main file's decoded text when the caller has already read it.
+    name (see the module documentation for where they are looked for: ``cwd`` is ld's
+    current directory, default the process's; ``search_dirs`` its ``-L`` folders,
+    relative ones from ``cwd``; ``root`` the folder no file outside of which is read
+    besides the search folders, default the git work tree holding ``path``). ``text``
+    is the main file's decoded text when the caller has already read it.
 
     Raises ``ScriptSyntaxError`` when the main script does not parse and ``OSError``
     when it cannot be read; problems with included files are diagnostics."""
@@ -266,7 +339,14 @@ def load_script(
     if text is None:
         text = decode(main.read_bytes())
     script = parse_fragment(text, str(main), "script")
-    loader = _Loader(main, search_dirs)
+    here = Path(cwd) if cwd is not None else Path(os.getcwd())
+    loader = _Loader(
+        main,
+        search_dirs,
+        here,
+        None if root is None else os.fspath(root),
+        _search_dirs_of(script, here),
+    )
     loader.follow(script, main, os.path.realpath(main), ())
     return LoadedScript(
         script=script,

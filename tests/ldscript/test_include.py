@@ -55,16 +55,100 @@ def test_includes_in_every_context(tmp_path):
     assert spans == {str(tmp_path / "secs.ld"), str(tmp_path / "body.ld")}
 
 
-def test_search_order_holder_dir_then_main_dir_then_search_dirs(tmp_path):
+def test_search_order_search_dirs_then_holder_dir_then_main_dir(tmp_path):
     main = write(tmp_path / "main.ld", "INCLUDE sub/a.ld\nINCLUDE lib.ld\n")
     write(tmp_path / "sub" / "a.ld", "INCLUDE b.ld\n")
     write(tmp_path / "sub" / "b.ld", "x = 1;\n")  # next to the including file
     write(tmp_path / "b.ld", "x = 2;\n")  # shadowed
     write(tmp_path / "L" / "lib.ld", "y = 1;\n")
-    loaded = load_script(main, [tmp_path / "L"])
+    loaded = load_script(main, [tmp_path / "L"], cwd=tmp_path / "L")
     assert loaded.diagnostics == ()
     values = {s.target: s.expr.value for s in loaded.statements()}
     assert values == {"x": 1, "y": 1}
+
+
+def _ld_symbols(script: Path, cwd: Path, *args: str) -> dict[str, int] | str:
+    """Link an empty object with ``script`` from ``cwd``: the absolute symbols, or
+    ld's error text."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("ld"):
+        pytest.skip("GNU ld is needed (sh tests/setup.sh installs binutils)")
+    obj = cwd / "empty.o"
+    subprocess.run(["as", "-o", str(obj)], input="", text=True, check=True)
+    proc = subprocess.run(
+        ["ld", *args, "-T", str(script), str(obj), "-o", str(cwd / "out.elf")],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+    obj.unlink()
+    if proc.returncode:
+        return proc.stderr
+    nm = subprocess.run(["nm", str(cwd / "out.elf")], capture_output=True, text=True)
+    return {w[2]: int(w[0], 16) for w in map(str.split, nm.stdout.splitlines()) if len(w) == 3}
+
+
+def _last(loaded) -> str:
+    """The symbol the last statement (the included file's) assigns."""
+    return list(loaded.statements())[-1].target
+
+
+def test_ld_order_is_cwd_then_dash_l_and_not_the_scripts_folder(tmp_path):
+    # GNU ld 2.40 (ldfile.c ldfile_find_command_file): the raw name (from the current
+    # directory), then the -L folders in order; the including script's folder is not
+    # searched.
+    script_dir, ldir, ldir2, cwd = (tmp_path / n for n in ("script", "L", "L2", "cwd"))
+    (tmp_path / ".git").mkdir()  # one repository holds them all: every folder may be read
+    main = write(script_dir / "main.ld", "SECTIONS { .text : { *(.text) } }\nINCLUDE inc.ld\n")
+    write(script_dir / "inc.ld", "from_script = 1;\n")
+    cwd.mkdir()
+    # only beside the script: ld cannot open it; kernlint follows it (the build's usual
+    # -L), silently
+    assert "cannot open linker script file inc.ld" in _ld_symbols(main, cwd)
+    loaded = load_script(main, cwd=cwd)
+    assert loaded.diagnostics == () and _last(loaded) == "from_script"
+    # in a -L folder: ld takes it before the script's folder; so does kernlint
+    write(ldir / "inc.ld", "from_l = 2;\n")
+    write(ldir2 / "inc.ld", "from_l2 = 4;\n")
+    got = _ld_symbols(main, cwd, "-L", str(ldir), "-L", str(ldir2))
+    assert "from_l" in got and "from_l2" not in got and "from_script" not in got
+    loaded = load_script(main, [ldir, ldir2], cwd=cwd)
+    assert _last(loaded) == "from_l"
+    # in the current directory: ld takes it before the -L folders; so does kernlint
+    write(cwd / "inc.ld", "from_cwd = 3;\n")
+    got = _ld_symbols(main, cwd, "-L", str(ldir))
+    assert "from_cwd" in got and "from_l" not in got
+    loaded = load_script(main, [ldir], cwd=cwd)
+    assert _last(loaded) == "from_cwd"
+
+
+def test_parent_folder_include_is_followed_inside_the_repository(tmp_path):
+    # Tock: boards/nordic/nrf52840dk/layout.ld has `INCLUDE ../nrf52840_chip_layout.ld`,
+    # found by ld through the -L of the board folder.
+    (tmp_path / ".git").mkdir()
+    board = tmp_path / "boards" / "chip" / "board"
+    main = write(
+        board / "layout.ld", "INCLUDE ../chip_layout.ld\nSECTIONS { .text : { *(.text) } }\n"
+    )
+    write(
+        tmp_path / "boards" / "chip" / "chip_layout.ld",
+        "MEMORY { rom : ORIGIN = 0, LENGTH = 1M }\n",
+    )
+    assert isinstance(_ld_symbols(main, board, "-L", str(board)), dict)
+    loaded = load_script(main, cwd=tmp_path)
+    assert loaded.diagnostics == ()
+    assert [type(s).__name__ for s in loaded.statements()] == ["Memory", "Sections"]
+
+
+def test_not_found_without_search_dirs_is_info_once(tmp_path):
+    main = write(tmp_path / "main.ld", "INCLUDE memory.x\nINCLUDE memory.x\nENTRY(a)\n")
+    loaded = load_script(main, cwd=tmp_path)
+    (diag,) = loaded.diagnostics
+    assert (diag.kind, diag.severity) == ("unresolved", "info")
+    assert diag.message.startswith("INCLUDE memory.x is not beside the script, nor in the current")
+    assert "-L DIR or search-dirs" in diag.message
 
 
 def test_relative_include_found_in_main_dir(tmp_path):
@@ -178,7 +262,7 @@ def test_included_file_is_parsed_for_its_context(tmp_path):
 def test_unreadable_include(tmp_path):
     main = write(tmp_path / "main.ld", "INCLUDE dir.ld\n")
     (tmp_path / "dir.ld").mkdir()
-    assert kinds(load_script(main)) == ["missing"]
+    assert kinds(load_script(main, [tmp_path])) == ["missing"]
 
 
 def test_same_file_twice_is_read_once(tmp_path):
