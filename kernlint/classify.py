@@ -102,13 +102,18 @@ def classify(path: str, explicit: bool = True) -> Target:
 
 def expand(paths: list[str]) -> Iterator[Target]:
     """Targets for ``paths``: files as given; directories walked in sorted order,
-    skipping VCS and cache folders. A path that does not exist is yielded as an image
-    target so that the reader reports it (KL001)."""
+    skipping VCS and cache folders and dangling symbolic links (a link to a file the
+    build has not made yet, such as x86-bare-metal-examples' `*.img.sym`: not an input).
+    A path that does not exist, or a dangling link named outright, is yielded as an
+    image target so that the reader reports it (KL001)."""
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
                 for name in sorted(files):
-                    yield classify(os.path.join(root, name), explicit=False)
+                    found = os.path.join(root, name)
+                    if os.path.islink(found) and not os.path.exists(found):
+                        continue
+                    yield classify(found, explicit=False)
         else:
             yield classify(path, explicit=True)
