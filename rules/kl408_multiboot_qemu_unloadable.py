@@ -12,10 +12,23 @@ accepts; it speaks Multiboot 1 (and Xen PVH, and Linux's bzImage), not Multiboot
   entry note ("Error loading uncompressed kernel without PVH ELF Note").
 
 Both images load under GRUB (its `multiboot` command reads ELF32 and ELF64; its
-`multiboot2` command reads Multiboot 2), so the finding is a warning: it matters when
-the kernel is tested with `qemu-system-x86_64 -kernel`. A Multiboot 1 header that only
-GRUB finds (in the last 48 bytes of the 8 KiB window) is KL403's; a PVH note that
-QEMU cannot read is KL411's.
+`multiboot2` command reads Multiboot 2), so the finding matters only when the kernel
+is run with `qemu-system-x86_64 -kernel`, and the project decides
+(`kernlint.buildfacts`: the build files and `*.sh` run scripts in the image's folder
+and those above it, and the `grub.cfg` files there, in their `boot/grub/`, and in a
+git work tree's ISO staging folders):
+
+- a build file or run script runs QEMU with `-kernel` naming the image (by file name;
+  a variable the file does not assign counts): a warning;
+- otherwise a `grub.cfg` whose `multiboot2` (or `multiboot`) command loads a kernel, or
+  a build file that runs `grub-mkrescue` or boots with `-cdrom` (Dreamos64: `make run`
+  is `qemu -cdrom`): `info`, naming what showed it;
+- nothing found: a Multiboot 2 kernel is `info` that says it assumes a GRUB boot (QEMU
+  cannot boot it, so most such projects make an ISO); an ELF64 Multiboot 1 kernel stays
+  a warning (`qemu -kernel` is the usual way to run a Multiboot 1 kernel).
+
+A Multiboot 1 header that only GRUB finds (in the last 48 bytes of the 8 KiB window)
+is KL403's; a PVH note that QEMU cannot read is KL411's.
 
 ## Why is this bad?
 `qemu -kernel kernel.elf` is the quickest way to run a hobby kernel, and both
@@ -47,11 +60,15 @@ a 32-bit entry, in a `PT_NOTE`; `samples/pvh-note.inc`), or boot it through GRUB
   loading uncompressed kernel without PVH ELF Note").
 - GRUB 2.06 `grub-core/loader/multiboot_elfxx.c` (compiled for ELF32 and ELF64).
 - `research/anchors-binary.md` §2.1, §2.4, §4 (Q1, Q2).
+- GRUB 2 manual, "multiboot", "multiboot2", "Making a GRUB bootable CD-ROM"
+  (`grub-mkrescue`).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kernlint.boot.protocol import MULTIBOOT1, MULTIBOOT2
@@ -109,12 +126,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             if headers.pvh is not None
             else ""
         )
+        how = _how_booted(ctx, "multiboot")
         yield Finding(
             f"ELF{image.header.ei_class} image for {machine} with a Multiboot 1 header at"
             f" file offset {qemu.offset:#x} (flags {qemu.flags:#x}, no a.out kludge):"
             " QEMU -kernel reads Multiboot 1 kernels only as 32-bit ELF and exits with"
             f' "Cannot load x86-64 image, give a 32bit one."{pvh}; GRUB\'s multiboot'
-            " command loads it (ELF32 and ELF64)",
+            " command loads it (ELF32 and ELF64)" + how.text,
             Location(section=where.section, address=where.address, offset=qemu.offset),
             fix=(
                 "for QEMU, boot an ELF32 copy: `objcopy -O elf32-i386 kernel.elf"
@@ -123,6 +141,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 " bss_end_addr, entry_addr) so QEMU loads the file without parsing the"
                 " ELF; or boot it through GRUB (grub-mkrescue, then qemu -cdrom)"
             ),
+            severity="info" if how.grub and not how.qemu else "",
         )
         return
     mb2 = headers.grub_multiboot2
@@ -134,10 +153,19 @@ def check(ctx: Context) -> Iterator[Finding]:
     ):
         return
     where = placement(headers, mb2.offset)
+    how = _how_booted(ctx, "multiboot2")
+    if not how.qemu and not how.grub:
+        how = _Booted(
+            "; nothing around the image says how it is booted, and it is assumed to be"
+            " through GRUB (a grub-mkrescue ISO), as Multiboot 2 kernels are: it matters"
+            " if you run it with qemu -kernel",
+            False,
+            False,
+        )
     yield Finding(
         f"Multiboot 2 header at file offset {mb2.offset:#x} and neither a Multiboot 1"
         " header nor a Xen PVH note: QEMU -kernel speaks only Multiboot 1 (and PVH) and"
-        f" exits with {_QEMU_PVH}; GRUB's multiboot2 command loads it",
+        f" exits with {_QEMU_PVH}; GRUB's multiboot2 command loads it" + how.text,
         Location(section=where.section, address=where.address, offset=mb2.offset),
         fix=(
             'add a Xen PVH entry note: name "Xen", type 18 (XEN_ELFNOTE_PHYS32_ENTRY),'
@@ -145,4 +173,51 @@ def check(ctx: Context) -> Iterator[Finding]:
             " PT_NOTE (PHDRS `note PT_NOTE;`, see samples/pvh-note.inc); or a Multiboot 1"
             " header as well; or boot it through GRUB (grub-mkrescue, then qemu -cdrom)"
         ),
+        severity="" if how.qemu else "info",
     )
+
+
+@dataclass(frozen=True)
+class _Booted:
+    """What the project says about how the image is booted: ``text`` for the message,
+    ``qemu`` (a build file or run script runs QEMU -kernel on it), ``grub`` (a grub.cfg
+    with the ``command``, or a build file that makes or boots a GRUB ISO)."""
+
+    text: str
+    qemu: bool
+    grub: bool
+
+
+def _how_booted(ctx: Context, command: str) -> _Booted:
+    """How the project boots the image, from its build files, run scripts and GRUB
+    configurations (:mod:`kernlint.buildfacts`): `qemu-system-* -kernel` naming it (a
+    variable the file does not assign counts), a `grub.cfg` whose ``command``
+    (`multiboot`, `multiboot2`) loads it, `grub-mkrescue`/`-cdrom`."""
+    facts = ctx.build_facts
+    here = os.path.dirname(os.path.abspath(ctx.path))
+    qemu = facts.qemu_kernel_for(ctx.path, unresolved=True)
+    if qemu is not None:
+        return _Booted(
+            f"; {os.path.relpath(qemu, here)} runs it with QEMU -kernel, so that fails",
+            True,
+            False,
+        )
+    entries = facts.grub_entries_for(command)
+    name = os.path.basename(ctx.path)
+    entries = sorted(entries, key=lambda e: e[2] != name)
+    if entries:
+        cfg, _, kernel = entries[0]
+        return _Booted(
+            f"; the project boots it through GRUB ({os.path.relpath(cfg, here)}:"
+            f" `{command} .../{kernel}`), so this matters only if you try qemu -kernel",
+            False,
+            True,
+        )
+    if facts.grub_iso:
+        return _Booted(
+            f"; the project boots through a GRUB ISO ({os.path.relpath(facts.grub_iso[0], here)}"
+            " runs grub-mkrescue or qemu -cdrom), so this matters only if you try qemu -kernel",
+            False,
+            True,
+        )
+    return _Booted("", False, False)

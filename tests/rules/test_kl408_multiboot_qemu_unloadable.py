@@ -119,3 +119,76 @@ def test_a_pvh_note_does_not_save_an_elf64_multiboot1_kernel(tmp_path):
     )  # fmt: skip
     (f,) = findings(image)
     assert "its PVH note does not help: QEMU tries Multiboot 1 first" in f.message
+
+
+# -- how the project boots the image decides the severity ------------------------------
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> None:
+    """A git work tree (so the build-file walk stops at it) holding ``files``."""
+    from kernlint.buildfacts import _facts_of_folder
+
+    for name, body in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(body)
+    if not (tmp_path / ".git").exists():
+        subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    _facts_of_folder.cache_clear()  # the facts of a folder are cached for the process
+
+
+@needs_toolchain
+def test_a_multiboot2_kernel_booted_through_grub_is_info(tmp_path):
+    """Dreamos64's shape: Multiboot 2 only, a grub.cfg with `multiboot2` at the top,
+    `grub-mkrescue` and `qemu -cdrom` in the Makefile. GRUB boots it; QEMU -kernel
+    refuses it, but the project never runs that: info. A run script that does run
+    `qemu -kernel` on it makes it a warning; with nothing around it, info that says
+    what it assumes."""
+    from tests.boot.kernels import MB2_HEADER, MB2_MAGIC, assemble, entry
+
+    (tmp_path / "dist").mkdir()
+    elf = assemble(
+        "kernel", MB2_HEADER + entry(f"KERNLINT_BOOT_OK {MB2_MAGIC:#x}"), tmp_path / "dist",
+        elf64=True,
+    )  # fmt: skip
+    _project(tmp_path, {})
+    (f,) = findings(elf)
+    assert f.severity == "info" and "it is assumed to be through GRUB" in f.message
+    _project(
+        tmp_path,
+        {
+            "grub.cfg": 'menuentry "k" {\n  multiboot2 /boot/kernel.elf\n  boot\n}\n',
+            "Makefile": "iso:\n\tgrub-mkrescue -o os.iso iso\nrun: iso\n\tqemu-system-x86_64"
+            " -cdrom os.iso\n",
+        },
+    )
+    (f,) = findings(elf)
+    assert f.severity == "info"
+    assert "the project boots it through GRUB (../grub.cfg: `multiboot2 .../kernel.elf`)" in (
+        f.message
+    )
+    _project(tmp_path, {"run.sh": "qemu-system-x86_64 -kernel dist/kernel.elf -serial stdio\n"})
+    (f,) = findings(elf)
+    assert f.severity == "warning" and "../run.sh runs it with QEMU -kernel" in f.message
+
+    from tests.support import boot
+
+    boot.require(grub=True)
+    result = boot.grub_boot(elf, "multiboot2")
+    assert result.outcome() == "booted", result.describe()
+    refused = boot.qemu_kernel(elf)
+    assert "without PVH ELF Note" in (refused.loader_error or ""), refused.describe()
+
+
+@needs_toolchain
+def test_an_elf64_multiboot1_kernel_in_a_grub_project_is_info(tmp_path):
+    from tests.boot.kernels import MB1_HEADER, MB1_MAGIC, assemble, entry
+
+    elf = assemble(
+        "kernel", MB1_HEADER + entry(f"KERNLINT_BOOT_OK {MB1_MAGIC:#x}"), tmp_path, elf64=True
+    )
+    _project(tmp_path, {})
+    (f,) = findings(elf)
+    assert f.severity == "warning"  # the quickest way to run a Multiboot 1 kernel fails
+    _project(tmp_path, {"boot/grub/grub.cfg": "menuentry k {\n multiboot /boot/kernel.elf\n}\n"})
+    (f,) = findings(elf)
+    assert f.severity == "info" and "boots it through GRUB (boot/grub/grub.cfg" in f.message
