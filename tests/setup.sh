@@ -13,6 +13,9 @@ PKGS="binutils gcc make nasm lld elfutils grub-common python3-venv
 # by grub-mkrescue, which needs xorriso and mformat); without their recommends, which
 # would pull in a GTK/SDL front end and UEFI firmware the tests never use.
 BOOT_PKGS="qemu-system-x86 grub-pc-bin xorriso mtools"
+# The UEFI samples (KL7, tests/pe): clang with lld-link builds them (lld is above),
+# gnu-efi's linker script the gnu-efi style one, and Debian's OVMF 2022.11 boots them.
+BOOT_PKGS="$BOOT_PKGS clang gnu-efi ovmf"
 not_installed() {
     out=""
     for p in "$@"; do
