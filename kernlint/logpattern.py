@@ -50,7 +50,13 @@ class LogPattern:
     ``sample`` is a real line the tool printed (a test asserts ``regex`` matches it).
     ``tool`` is one of :data:`TOOLS`. ``related`` names other rules (ids) whose
     findings on ``--artifacts`` also point at the cause (the script behind an RWX
-    segment: KL204, KL205).
+    segment: KL204, KL205). ``alternatives`` names other rules (ids) whose cause makes
+    the tool print the very same message (QEMU's "Error loading uncompressed kernel
+    without PVH ELF Note" for a missing Multiboot 1 header, a Multiboot 2-only kernel or
+    a PVH note QEMU misreads): explain then names the rule only when ``--artifacts``
+    show which cause it is (the candidates with findings on them), lists them all
+    without artifacts, and names none when the artifacts show none of them; its
+    ``explain`` text describes every cause.
     """
 
     tool: str
@@ -58,3 +64,4 @@ class LogPattern:
     explain: str
     sample: str
     related: tuple[str, ...] = ()
+    alternatives: tuple[str, ...] = ()

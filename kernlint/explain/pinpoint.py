@@ -10,6 +10,10 @@ treat them alike:
 3. the source line a log line names (``ld:boot.ld:6``, ``bs.asm:5:``) when the file
    is among the artifacts and no finding points there; for NASM's ``TIMES value -N is
    negative`` it also says how far the code outgrew the ``times N-($-$$)`` budget.
+
+For a message several causes print (a pattern with ``alternatives``), the candidates
+whose rules find something on an image among the artifacts are the line's verdict
+(:attr:`~kernlint.explain.scan.Hit.verdict`); with no image there is no verdict.
 """
 
 from __future__ import annotations
@@ -85,6 +89,13 @@ def pinpoint(hits: Sequence[Hit], artifacts: Sequence[str], config: Config) -> P
         for rule in hit.rules:
             of_rule = [f for f in found if f.rule == rule and _about(f, named, kinds_of)]
             mine.extend(_relevant(of_rule, hit.values))
+        if hit.known.pattern.alternatives and "image" in kinds_of.values():
+            fired = {f.rule for f in mine}
+            hit.verdict = tuple(r for r in hit.candidates if r in fired)
+            keep = {*hit.verdict, *hit.known.pattern.related} - (
+                set(hit.candidates) - set(hit.verdict)
+            )
+            mine = [f for f in mine if f.rule in keep]
         mine.extend(_assert_findings(hit))
         mine.extend(_source_findings(hit, files, mine))
         culprits[i] = sorted(set(mine), key=Finding.sort_key)

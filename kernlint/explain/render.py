@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kernlint import __version__
+from kernlint.explain.catalogue import rule_info
 from kernlint.explain.pinpoint import read_line
 from kernlint.finding import SEVERITIES, Finding
 from kernlint.report.text import finding_line
@@ -46,10 +47,14 @@ def render_text(explanation: Explanation, *, color: bool = False) -> str:
         out.append(f"{head} {hit.line.text}")
         out.extend(style(f"    >>> {d.body}", dim=True) for d in hit.details)
         k = hit.known
-        rule = style(f"rule {k.rule} {k.name}", bold=True)
-        sev = style(k.severity, fg=_SEVERITY_COLOUR.get(k.severity))
-        status = "" if k.checked else style(" (not yet checked by kernlint)", dim=True)
-        out.append(f"  {rule}{status} [{sev}]")
+        decided = hit.decided
+        if decided is not None and len(decided) == 1 and decided[0] == k.rule:
+            rule = style(f"rule {k.rule} {k.name}", bold=True)
+            sev = style(k.severity, fg=_SEVERITY_COLOUR.get(k.severity))
+            status = "" if k.checked else style(" (not yet checked by kernlint)", dim=True)
+            out.append(f"  {rule}{status} [{sev}]")
+        else:
+            out.extend(_candidates_lines(hit, style))
         out.append(f"  {hit.explanation}")
         if found:
             out.append("  in the artifacts:")
@@ -61,6 +66,40 @@ def render_text(explanation: Explanation, *, color: bool = False) -> str:
         out.append("")
     out.append(_summary(explanation))
     return "".join(line + "\n" for line in out)
+
+
+def _rule_names(rules: tuple[str, ...]) -> str:
+    names = [f"{r} {rule_info(r)[0]}" for r in rules]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _candidates_lines(hit, style) -> list[str]:
+    """The rule line of a message several causes print: the rule the artifacts show,
+    or the candidates and what would tell them apart."""
+    decided = hit.decided
+    if decided is None:
+        head = style(f"rule {_rule_names(hit.candidates)}", bold=True)
+        return [
+            f"  {head}",
+            style(
+                "  (this message has several causes; pass the image with --artifacts"
+                " to tell which)",
+                dim=True,
+            ),
+        ]
+    if not decided:
+        return [
+            "  "
+            + style(f"none of {_rule_names(hit.candidates)}", bold=True)
+            + " finds its cause in the artifacts: no kernlint rule checks it, or it lies"
+            " in a file not given"
+        ]
+    lines = []
+    for r in decided:
+        name, severity, _, _ = rule_info(r)
+        sev = style(severity, fg=_SEVERITY_COLOUR.get(severity))
+        lines.append(f"  {style(f'rule {r} {name}', bold=True)} [{sev}] (shown by the artifacts)")
+    return lines
 
 
 def _culprit(f: Finding, style) -> list[str]:
@@ -96,36 +135,56 @@ def _summary(explanation: Explanation) -> str:
                 " --artifacts to trace them."
             )
         return text
-    rules = sorted({h.known.rule for h in scan.hits})
+    rules = sorted({r for h in scan.hits for r in _reported(h)})
     waiting = sorted({h.known.rule for h in scan.hits if not h.known.checked})
-    text = f"Explained {len(scan.hits)} of {lines} in {src}: {', '.join(rules)}"
+    text = f"Explained {len(scan.hits)} of {lines} in {src}: {', '.join(rules) or 'no rule'}"
     if waiting:
         text += f" ({', '.join(waiting)} not yet checked by kernlint)"
     return text + "."
 
 
+def _reported(hit) -> tuple[str, ...]:
+    """The rules a line is reported under: its decided rules, or every candidate
+    while undecided (none when the artifacts show none of them)."""
+    return hit.candidates if hit.decided is None else hit.decided
+
+
 def render_json(explanation: Explanation) -> str:
     """The report as the ``check`` JSON document: one finding per known line, at the
-    log's path and line, with the ``matched`` text, ``checked`` and ``culprits``."""
+    log's path and line, with the ``matched`` text, ``checked`` and ``culprits``. A
+    message several causes print is one finding per candidate rule while undecided
+    (each message says so), one per rule the artifacts show, none when they show
+    none."""
     from kernlint.report.json import SCHEMA_VERSION, finding_dict
 
     findings = []
     for hit, found in zip(explanation.scan.hits, explanation.pinpoint.culprits, strict=True):
         k = hit.known
         matched = "\n".join([hit.line.text, *(d.text for d in hit.details)])
-        item: dict[str, Any] = {
-            "rule": k.rule,
-            "name": k.name,
-            "severity": k.severity,
-            "message": hit.explanation,
-            "path": explanation.source,
-            "location": {"line": hit.line.number},
-            "matched": matched,
-            "checked": k.checked,
-        }
-        if found:
-            item["culprits"] = [finding_dict(f) for f in found]
-        findings.append(item)
+        message = hit.explanation
+        if hit.decided is None:
+            message = (
+                f"One of {len(hit.candidates)} causes of this message"
+                f" ({', '.join(hit.candidates)}); pass the image with --artifacts to tell"
+                f" which. {message}"
+            )
+        for rule in _reported(hit):
+            name, severity, _, checked = (
+                (k.name, k.severity, "", k.checked) if rule == k.rule else rule_info(rule)
+            )
+            item: dict[str, Any] = {
+                "rule": rule,
+                "name": name,
+                "severity": severity,
+                "message": message,
+                "path": explanation.source,
+                "location": {"line": hit.line.number},
+                "matched": matched,
+                "checked": checked,
+            }
+            if found:
+                item["culprits"] = [finding_dict(f) for f in found]
+            findings.append(item)
     counts = {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITIES}
     doc = {
         "version": SCHEMA_VERSION,

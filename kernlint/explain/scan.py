@@ -8,6 +8,10 @@ it; ld.lld's ``>>>`` lines are attached to the message before them and add value
 (``defined_in``, section ranges). A message whose text equals the message of an
 ``ASSERT`` in the scripts given is traced to that ``ASSERT``; when no pattern knows
 the line, it is explained as KL209 (assert-violated).
+
+A pattern with ``alternatives`` stands for several rules (one message, several
+causes): its hit keeps them all as :attr:`Hit.candidates` until
+:mod:`~kernlint.explain.pinpoint` sets :attr:`Hit.verdict` from the artifacts.
 """
 
 from __future__ import annotations
@@ -31,13 +35,30 @@ ASSERT_RULE = "KL209"
 class Hit:
     """A known line: the ``line``, the ``known`` pattern it matched, the ``values``
     (groups, prefix and context values, derived fields), ld.lld's ``details`` lines
-    after it, and the script ``asserts`` whose message it is."""
+    after it, and the script ``asserts`` whose message it is. ``verdict`` is set by
+    pinpoint for a pattern with alternatives when an image was among the artifacts:
+    the candidates whose rules found something there (empty: none of them)."""
 
     line: LogLine
     known: Known
     values: dict[str, str]
     details: list[LogLine] = field(default_factory=list)
     asserts: tuple[ScriptAssert, ...] = ()
+    verdict: tuple[str, ...] | None = None
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The rules whose cause prints this message: the pattern's rule, then its
+        ``alternatives``."""
+        return (self.known.rule, *self.known.pattern.alternatives)
+
+    @property
+    def decided(self) -> tuple[str, ...] | None:
+        """The rules this line is explained by: the pattern's rule when it has no
+        alternatives; else the verdict (None while undecided: no image given)."""
+        if not self.known.pattern.alternatives:
+            return (self.known.rule,)
+        return self.verdict
 
     @property
     def explanation(self) -> str:
@@ -46,8 +67,8 @@ class Hit:
 
     @property
     def rules(self) -> tuple[str, ...]:
-        """The rule of the pattern, then its related rules."""
-        return (self.known.rule, *self.known.pattern.related)
+        """The candidate rules, then the related ones (each once)."""
+        return tuple(dict.fromkeys((*self.candidates, *self.known.pattern.related)))
 
 
 @dataclass
