@@ -15,7 +15,8 @@ EDK2 treats such an image as not relocatable (`PeCoffLoaderGetImageInfo`,
 RELOCS_STRIPPED==1 => Image is not relocatable") and `CoreLoadPeImage` allocates
 exactly `ImageBase`; that fails unless the range is free RAM, which it is not for
 the usual bases (lld-link's 0x140000000 is beyond a small machine's memory, gnu-efi's
-0 is never free). OVMF 2022.11 says `BdsDxe: failed to load Boot0001 ... : Not Found`.
+0 is never free). OVMF 2022.11 says `BdsDxe: failed to load Boot0001 ... : Not Found`
+(lld-link `/fixed`), or `... : Invalid Parameter` for gnu-efi's `ImageBase` 0.
 The usual causes: `lld-link /fixed`, `objcopy -j` lists that leave out `.reloc`, or
 `ld --strip-all`/`-s` before `objcopy --target efi-app-*`.
 
@@ -80,7 +81,8 @@ def check(ctx: Context) -> Iterator[Finding]:
     yield Finding(
         f"IMAGE_FILE_RELOCS_STRIPPED is set and there is no base relocation table: the"
         f" firmware can load the image only at ImageBase {pe.ImageBase:#x}, and refuses"
-        " it when that memory is not free (OVMF: `Not Found`)",
+        " it when that memory is not free (OVMF: `Not Found`; `Invalid Parameter` at"
+        " ImageBase 0)",
         Location(),
         fix="link with base relocations (drop lld-link `/fixed`; keep `-j .reloc` in"
         " gnu-efi's objcopy command)",
