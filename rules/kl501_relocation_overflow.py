@@ -136,11 +136,14 @@ LOG_PATTERNS = (
     # LLD 14 (observed); rust-lld prints the same after "rust-lld: error:".
     LogPattern(
         "lld",
-        r"(?<!\S)(?P<object>\S+?):\((?:function (?P<function>[^:]+): )?"
+        # ld.lld prints the function as demangled (`core::fmt::num::imp::<impl
+        # core::fmt::Display for usize>::fmt`) or mangled (`_$LT$impl$u20$...$GT$`):
+        # anything up to the ": " before the section.
+        r"(?<!\S)(?P<object>\S+?):\((?:function (?P<function>.{1,1000}?): )?"
         r"(?P<section>[^\s+()]+)\+(?P<offset>0x[0-9a-fA-F]+)\):"
         r" relocation (?P<type>R_\w+) out of range:"
         r" (?P<value>-?\d+) is not in \[(?P<min>-?\d+), (?P<max>-?\d+)\]"
-        r"(?:; references (?P<symbol>\S+))?",
+        r"(?:; references (?:section '(?P<target>[^']+)'|(?P<symbol>\S+)))?",
         _RELOC_EXPLAIN + " The value is {value_hex}; the field holds {min} to {max}.",
         "ld.lld: error: a.o:(.text+0x1): relocation R_X86_64_32 out of range:"
         " 18446744071562067968 is not in [0, 4294967295]; references far_sym",
