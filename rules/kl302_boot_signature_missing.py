@@ -71,10 +71,11 @@ APPLIES_TO = frozenset({BOOT_SECTOR, IMAGE})
 
 LOG_PATTERNS = (
     # SeaBIOS in QEMU 7.2 (observed on its debug console: a disk whose first sector
-    # lacks 55 AA).
+    # lacks 55 AA). Anywhere in the line: serial logs are often pasted flattened
+    # ("Booting from Hard Disk... Boot failed: not a bootable disk").
     LogPattern(
         "seabios",
-        r"^Boot failed: not a bootable disk$",
+        r"(?<![\w-])Boot failed: not a bootable disk",
         "The BIOS read the disk's first sector, found no `55 AA` at bytes 510-511 and"
         " skipped it. End the sector with the signature (`times 510-($-$$) db 0` then"
         " `dw 0xAA55` in NASM, `.signature 0x7c00 + 510 : {{ SHORT(0xaa55) }}` in a linker"
