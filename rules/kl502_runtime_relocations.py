@@ -100,12 +100,15 @@ LOG_PATTERNS = (
     # GNU ld 2.40 with -pie (observed; gcc links PIE by default on Debian).
     LogPattern(
         "ld",
-        r"(?<!\S)(?P<object>\S+): relocation (?P<type>R_\w+) against `(?P<target>[^']+)'"
-        r" can not be used when making a PIE object",
-        "The kernel is linked as a position-independent executable (`-pie`, or"
-        " gcc's default `--enable-default-pie` when gcc drives the link) and"
-        " {object} stores {referent} in a {width}, which a PIE could only keep as"
-        " a run-time relocation. Multiboot, BIOS and PVH loaders apply no"
+        # ... or "a shared object" (`-shared`, e.g. arm64 Linux with RELOCATABLE:
+        # ClangBuiltLinux/linux#599), and "against symbol `x' which may bind externally".
+        r"(?<!\S)(?P<object>\S+): relocation (?P<type>R_\w+) against"
+        r" (?:symbol )?`(?P<target>[^']+)'(?: which may bind externally)?"
+        r" can not be used when making a (?P<kind>PIE|shared) object",
+        "The kernel is linked as a position-independent executable or shared object"
+        " (`-pie`, `-shared`, or gcc's default `--enable-default-pie` when gcc drives"
+        " the link) and {object} stores {referent} in a {width}, which such an image"
+        " could only keep as a run-time relocation. Multiboot, BIOS and PVH loaders apply no"
         " relocations: link with `-no-pie` (gcc) or without `-pie` (ld); build"
         " with `-fPIE` only if your loader relocates the kernel (Limine,"
         " bootloader_api).",
