@@ -87,6 +87,9 @@ LOG_PATTERNS = (
         " `kernlint check` on the image says which it is.",
         "error: no multiboot header found.",
         related=("KL402", "KL403", "KL404"),
+        # GRUB's `multiboot` (Multiboot 1) prints the very same message: the image
+        # decides which protocol and which cause it is.
+        alternatives=("KL402", "KL403", "KL404"),
     ),
 )
 

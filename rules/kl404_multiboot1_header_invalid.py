@@ -117,6 +117,21 @@ LOG_PATTERNS = (
         " mode_type at header offset 32 to 0 or 1, or clear flags bit 2.",
         "error: unsupported graphical mode type 2.",
     ),
+    # GRUB Legacy 0.97 (`stage2/boot.c` `load_image`: ERR_EXEC_FORMAT when it finds no
+    # Multiboot header it accepts in the first 8 KiB and the file is no Linux or BSD
+    # kernel it knows); hand-typed from the posted lines of littleosbook/littleosbook#11
+    # and #76. A missing header (KL403) gives the same message.
+    LogPattern(
+        "grub",
+        r"(?<!\w)Error 13: (?i:invalid or unsupported executable format)",
+        "GRUB Legacy found no Multiboot header it accepts in the first 8192 bytes of the"
+        " file: none there (pushed out by the sections before it, or dropped; KL403), or"
+        " one whose checksum does not add up (`magic + flags + checksum` must be 0;"
+        " KL404). Pass the image with `--artifacts` to tell which; GRUB Legacy also"
+        " refuses ELF64 kernels without the a.out kludge, which no rule checks.",
+        "Error 13: Invalid or unsupported executable format",
+        alternatives=("KL403",),
+    ),
     *(
         LogPattern(
             "qemu",
