@@ -88,6 +88,19 @@ LOG_PATTERNS = (
         "ld.lld: warning: k.o:(.multiboot_header) is being placed in '.multiboot_header'",
         related=("KL201",),
     ),
+    # NASM 2.16.01 (observed: `section .bss:`, a label's colon typed after the section
+    # name). Only names ending in ":" count: a typo the script cannot name, so the
+    # section is an orphan; `resb` in a section named on purpose is not this rule's.
+    LogPattern(
+        "nasm",
+        r"uninitialized space declared in non-BSS section `(?P<section>[^'\s]+:)': zeroing",
+        "The colon after the section name is part of the name: NASM made a new section"
+        " {section}, not `.bss`, and fills its `resb` space with zeros in the file. No"
+        " pattern of the linker script names {section}, so ld places it as an orphan,"
+        " wherever its heuristic puts it; drop the colon (`section .bss`).",
+        "t.asm:2: warning: uninitialized space declared in non-BSS section `.bss:':"
+        " zeroing [-w+zeroing]",
+    ),
 )
 
 
