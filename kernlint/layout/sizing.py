@@ -242,7 +242,10 @@ class SizingPass:
                 self.script[node.target] = v
         return dot
 
-    def check_asserts_in(self, expr, output, dot) -> None:
+    def check_asserts_in(
+        self, expr: ast.Node, output: OutputSectionStatement | None, dot: int | None
+    ) -> None:
+        """Every ``ASSERT(cond, msg)`` call inside ``expr`` (``. = ASSERT(...)``)."""
         for sub in ast.walk(expr):
             if isinstance(sub, ast.Call) and sub.function == "ASSERT" and len(sub.args) == 2:
                 msg = sub.args[1]
@@ -256,7 +259,15 @@ class SizingPass:
             dot = self.adot if self.final else self.dot
         self.record_assert(node, node.condition, node.message, output, dot)
 
-    def record_assert(self, node, condition, message, output, dot) -> None:
+    def record_assert(
+        self,
+        node: ast.Node,
+        condition: ast.Node,
+        message: str,
+        output: OutputSectionStatement | None,
+        dot: int | None,
+    ) -> None:
+        """Evaluate ``condition`` at ``dot`` (an offset in ``output``, else an address)."""
         v, _ = self.value(condition, output, dot, "ASSERT")
         self.asserts.append(
             AssertResult(node, message, None if v is None else v.value != 0, location(node))
@@ -438,7 +449,9 @@ class SizingPass:
                 self.current[output.lma_region] = output.lma + size
                 self.region_check(output, output.lma_region, output.lma, None)
 
-    def region_check(self, output: OutputSectionStatement, name: str, start: int, tree) -> None:
+    def region_check(
+        self, output: OutputSectionStatement, name: str, start: int, tree: ast.Node | None
+    ) -> None:
         """``os_region_check`` (``ldlang.c``, GNU ld 2.40): after ``output`` is sized, the
         region's location counter must lie in ``[ORIGIN, ORIGIN + LENGTH]``. When it
         does not, a section with an address expression (``tree``) gets "address A of
@@ -695,18 +708,26 @@ class Sizer:
                 self.relro = True
                 return
 
-    def _relro_inputs(self, item: OutputSectionStatement, placement) -> bool:
+    def _relro_inputs(
+        self, item: OutputSectionStatement, placement: dict[tuple[int, int], tuple[str, int]]
+    ) -> bool:
         """Does a description of ``item`` match a non-empty allocated, loaded (or
         not thread-local) input section that was placed?"""
         for child in item.children:
             if not isinstance(child, InputDescription) or child.node.span.file == "<orphan>":
                 continue
-            for s, _ in self.mapping.matches(child.matcher):
-                if (
-                    s.size
-                    and s.flags & SEC_ALLOC
-                    and (s.flags & (SEC_THREAD_LOCAL | SEC_LOAD)) != SEC_THREAD_LOCAL
-                    and s.key in placement
-                ):
-                    return True
+            matcher = child.matcher
+            for obj in self.mapping.files:
+                if not matcher.file_selected(obj.path):
+                    continue
+                for s in self.mapping.sections_of(obj):
+                    # the cheap tests first: the pattern is matched last
+                    if (
+                        s.size
+                        and s.flags & SEC_ALLOC
+                        and (s.flags & (SEC_THREAD_LOCAL | SEC_LOAD)) != SEC_THREAD_LOCAL
+                        and s.key in placement
+                        and matcher.match(s) is not None
+                    ):
+                        return True
         return False

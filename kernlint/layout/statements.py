@@ -28,6 +28,7 @@ from kernlint.layout.model import (
     SHT_NOBITS,
     InputSection,
     Options,
+    Placed,
     Unsupported,
 )
 from kernlint.ldscript import ast
@@ -117,7 +118,7 @@ class OutputSectionStatement:
     size: int = 0
     align: int = 1
     map_align: int = 1
-    placed: list = field(default_factory=list)
+    placed: list[Placed] = field(default_factory=list)
 
     @property
     def address(self) -> ast.Node | None:
