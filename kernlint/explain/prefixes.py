@@ -32,6 +32,15 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 #: cargo/rustc wrap linker output in ``= note:`` lines (older rustc: ``note:``).
 _RUSTC_NOTE = re.compile(r"^(?:\|\s*)?=?\s*note:\s+")
+#: What logs put before a tool's line: a kernel or serial-console timestamp
+#: (``[    0.123456]``, ``[12:34:56]``), an ISO 8601 one (CI runners:
+#: ``2024-05-01T12:00:00.1234567Z``), a clock time (``12:34:56.789``), or Docker
+#: BuildKit's step and seconds (``#12 3.456``); removed, repeatedly, before the tool
+#: prefix is looked for.
+_TIMESTAMP = re.compile(
+    r"^(?:\[\s*\d+(?:[.:]\d+)*\]|\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?"
+    r"|\d\d:\d\d:\d\d(?:[.,]\d+)?|#\d+ \d+\.\d+)\s+"
+)
 
 _LOCATION = r"(?P<file>[^\s:()'`]+):(?P<line>\d+)"
 _SEVERITY = r"(?P<severity>error|warning|fatal error|NOTE|note)"
@@ -99,7 +108,13 @@ def split(number: int, raw: str) -> LogLine:
     text = clean(raw)
     if not text:
         return LogLine(number, text, None, "", kind="blank")
-    inner = _RUSTC_NOTE.sub("", text, count=1)
+    inner = text
+    for _ in range(3):
+        stamp = _TIMESTAMP.match(inner)
+        if not stamp or stamp.end() == len(inner):
+            break
+        inner = inner[stamp.end() :]
+    inner = _RUSTC_NOTE.sub("", inner, count=1)
     if DETAIL.match(inner):
         return LogLine(number, text, None, DETAIL.match(inner)["detail"], kind="detail")
     line = _tool_line(number, text, inner)
