@@ -30,6 +30,18 @@ ISO is made and booted (:attr:`BuildFacts.grub_iso`); and GRUB configurations
 inside a git work tree, in `*/boot/grub/` of each: the ISO staging folder) are read for
 their `multiboot`/`multiboot2` commands (:attr:`BuildFacts.grub_entries`).
 
+Which linker the build uses (KL002: what GNU ld rejects and ld.lld accepts matters
+only if the project links with GNU ld): the same build files, Rust target
+specifications (`*.json` with `"llvm-target"`) in the same folders, are read for an
+ld.lld/rust-lld linker named outright (`linker = "rust-lld"` in `.cargo/config*`,
+`-C linker=rust-lld`, `"linker-flavor": "ld.lld"`, `-fuse-ld=lld`, `LD = ld.lld`),
+another linker named (`linker = "arm-none-eabi-gcc"`, `-fuse-ld=bfd`,
+`LD = $(CROSS)ld`), a Rust built-in bare-metal target (`aarch64-unknown-none-softfloat`,
+`thumbv7em-none-eabihf`, `riscv64gc-unknown-none-elf`, `x86_64-unknown-none`: rustc's
+default linker for those is rust-lld, `rustc_target/src/spec/targets/*`) and a
+dependency on `cortex-m-rt`, whose `link.x`/`memory.x` are also linked with GNU ld
+(:attr:`BuildFacts.lld_only`).
+
 The answer is a :class:`BuildFacts`; ``known`` is False when no build file was found,
 and a rule then cannot tell and says so (see RULES.md: a rule that cannot tell stays
 silent or reports at ``info``). Reading is bounded: at most :data:`MAX_FILE_BYTES` of
@@ -95,6 +107,32 @@ _GRUB_ISO = re.compile(rb"^(?![ \t]*#).*?(?:grub-mkrescue|grub2-mkrescue|(?<![\w
 #: (GRUB 2 manual, "multiboot", "multiboot2"; options such as `--quirk-...` skipped).
 _GRUB_MULTIBOOT = re.compile(rb"^[ \t]*(multiboot2?)[ \t]+(?:--\S+[ \t]+)*(\S+)", re.M)
 _VARIABLE = re.compile(r"^\$(?:\((\w+)\)|\{(\w+)\}|(\w+))$")
+_LLD_NAME = rb"(?:rust-lld|ld\.lld|lld|(?:[\w./-]*/)?ld\.lld)"
+#: An ld.lld/rust-lld linker named outright, on a line that is not a comment.
+_LLD_LINKER = re.compile(
+    rb"^(?![ \t]*#).*?(?:\blinker[ \t]*=[ \t]*[\"']" + _LLD_NAME + rb"[\"']"
+    rb"|-C[ \t]*linker=" + _LLD_NAME + rb"\b"
+    rb"|linker-flavor[\"']?[ \t]*[:=][ \t]*[\"']?(?:ld\.lld|gnu-lld)"
+    rb"|-fuse-ld=lld\b"
+    rb"|^[ \t]*(?:export[ \t]+)?LD[ \t]*[:?+]?=[ \t]*\S*ld\.lld\b)",
+    re.M,
+)
+#: Another linker named: a Cargo/rustc/target-spec linker that is not ld.lld, a
+#: `-fuse-ld=` of GNU ld, gold or mold, or a make `LD =` that is not ld.lld.
+_OTHER_LINKER = re.compile(
+    rb"^(?![ \t]*#).*?(?:\blinker[\"']?[ \t]*[=:][ \t]*[\"']"
+    rb"(?!" + _LLD_NAME + rb"[\"'])[^\"'\n]+[\"']"
+    rb"|-C[ \t]*linker=(?!" + _LLD_NAME + rb"\b)\S+"
+    rb"|-fuse-ld=(?:bfd|gold|mold)\b"
+    rb"|^[ \t]*(?:export[ \t]+)?LD[ \t]*[:?]?=[ \t]*(?!\S*ld\.lld\b)\S*ld\b)",
+    re.M,
+)
+#: A Rust built-in bare-metal target triple, whose default linker is rust-lld.
+_RUST_BARE_TARGET = re.compile(
+    rb"\b(?:aarch64|x86_64|riscv(?:32|64)\w*|thumbv\w+|armv\w+|armebv\w+|loongarch64)"
+    rb"-(?:unknown-)?none(?:-\w+)?\b"
+)
+_CORTEX_M_RT = re.compile(rb"^[ \t]*cortex-m-rt\b", re.M)
 
 
 @dataclass(frozen=True)
@@ -124,6 +162,32 @@ class BuildFacts:
     grub_entries: tuple[tuple[str, str, str], ...] = ()
     #: The run scripts and GRUB configurations read for the three facts above.
     boot_files: tuple[str, ...] = ()
+    #: ``file: text`` of an ld.lld/rust-lld linker named outright, or None.
+    lld_linker: str | None = None
+    #: ``file: text`` of another linker named, or None.
+    other_linker: str | None = None
+    #: ``file: triple`` of a Rust built-in bare-metal target named, or None.
+    rust_bare_target: str | None = None
+    #: A ``Cargo.toml`` depends on ``cortex-m-rt``.
+    cortex_m_rt: bool = False
+
+    @property
+    def lld_only(self) -> str | None:
+        """Why the project links only with ld.lld/rust-lld (the evidence, in words), or
+        None: no other linker is named, and ld.lld is named outright, or a Cargo
+        project builds a Rust bare-metal target (rust-lld by default) without
+        ``cortex-m-rt``."""
+        if self.other_linker is not None:
+            return None
+        if self.lld_linker is not None:
+            return f"the build names it ({self.lld_linker})"
+        if self.rust and self.rust_bare_target is not None and not self.cortex_m_rt:
+            where, triple = self.rust_bare_target.split(": ", 1)
+            return (
+                f"a Cargo build for {triple} ({where}), whose default linker is rust-lld,"
+                " and no other linker named"
+            )
+        return None
 
     @property
     def known(self) -> bool:
@@ -292,11 +356,18 @@ def _facts_of_folder(folder: str) -> BuildFacts:
         if len(files) >= MAX_FILES:
             files = files[:MAX_FILES]
             break
-    rust = gc = fsec = dsec = False
-    for path in files:
+    rust = gc = fsec = dsec = cmrt = False
+    lld = other = target = None
+    for path in files + _target_specs(folders):
         if os.path.basename(path) == "Cargo.toml":
             rust = True
         data = _read(path)
+        lld = lld or _evidence(path, _LLD_LINKER, data)
+        other = other or _evidence(path, _OTHER_LINKER, data)
+        target = target or _evidence(path, _RUST_BARE_TARGET, data)
+        cmrt = cmrt or (path.endswith("Cargo.toml") and bool(_CORTEX_M_RT.search(data)))
+        if path.endswith(".json"):
+            continue
         if _GC.search(data) and len(_GC.findall(data)) > len(_NO_GC.findall(data)):
             gc = True
         fsec = fsec or bool(_FUNCTION_SECTIONS.search(data))
@@ -309,7 +380,35 @@ def _facts_of_folder(folder: str) -> BuildFacts:
         fsec or rust,
         dsec or rust,
         *_boot_facts(files, folders, in_git),
+        lld_linker=lld,
+        other_linker=other,
+        rust_bare_target=target,
+        cortex_m_rt=cmrt,
     )
+
+
+def _evidence(path: str, pattern: re.Pattern[bytes], data: bytes) -> str | None:
+    """``file: match`` of the first match of ``pattern`` in ``data``, or None."""
+    m = pattern.search(data)
+    if m is None:
+        return None
+    text = m.group(0).decode("utf-8", "replace").strip()
+    return f"{os.path.relpath(path)}: {text[-80:]}"
+
+
+def _target_specs(folders: list[str]) -> list[str]:
+    """Rust target specifications (``*.json`` naming ``"llvm-target"``) in ``folders``."""
+    out = []
+    for folder in folders:
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        for n in names:
+            p = os.path.join(folder, n)
+            if n.endswith(".json") and os.path.isfile(p) and b'"llvm-target"' in _read(p)[:65536]:
+                out.append(p)
+    return out[:8]
 
 
 def build_facts(path: str) -> BuildFacts:

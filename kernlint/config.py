@@ -403,6 +403,7 @@ def _parse(table: dict[str, Any], file: Path, prefix: str) -> Config:
     path_preprocessors = tuple(
         (glob, command(f"per-path-preprocessor.{glob}", cmd)) for glob, cmd in ppp.items()
     )
+
     def folders(key: str, value: Any) -> tuple[str, ...]:
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             raise fail(key, "must be a list of folders (strings)")

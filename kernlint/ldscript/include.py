@@ -257,7 +257,7 @@ class _Loader:
                 "unresolved",
                 f"INCLUDE {node.path} is not beside the script, nor in the current "
                 "directory; if the build passes -L DIR, give it as -L DIR or search-dirs "
-                "(what it holds is not linted)",
+                "(its content is not linted until then)",
                 chain,
                 severity="info",
             )
