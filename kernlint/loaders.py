@@ -24,6 +24,9 @@ which the image's boot protocol decides:
   `common/lib/elf.c` panics on two segments with different permissions in one page).
   Limine has no `--boot-protocol` name: its requests are detected here
   (:func:`limine_evidence`).
+- **Copied by a debug probe**: a CMSIS-Pack flash algorithm (`.FLM`, sections
+  `PrgCode`, `PrgData`, `DevDscr`), which pyOCD, OpenOCD or Keil copy into a
+  microcontroller's RAM (no MMU) and call.
 - **Unknown**: no protocol configured or detected, no QEMU `-kernel` in the build. A
   user program under Linux's ELF loader, a UEFI-loaded ELF, a kernel's own module
   loader may honour the flags: the rules keep their severity.
@@ -130,6 +133,17 @@ def limine_evidence(image: Image) -> str | None:
     return None
 
 
+#: The output sections of a CMSIS-Pack flash algorithm (`.FLM`): code, data, and the
+#: `FlashDevice` description (Open-CMSIS-Pack documentation, "Flash Programming
+#: Algorithms"; Keil's and pyOCD's flash loaders copy them to target RAM).
+FLASH_ALGORITHM_SECTIONS = ("PrgCode", "DevDscr")
+
+
+def _is_flash_algorithm(image: Image) -> bool:
+    names = {s.name for s in image.sections}
+    return all(n in names for n in FLASH_ALGORITHM_SECTIONS)
+
+
 def flag_use(ctx: Context, *, build: bool = True) -> FlagUse:
     """Whether the loaders of ``ctx.image`` apply its `p_flags` (module docstring).
     With ``build``, a build file or run script that runs QEMU's `-kernel` on the image
@@ -151,6 +165,13 @@ def flag_use(ctx: Context, *, build: bool = True) -> FlagUse:
             f"it is a Limine-protocol kernel ({limine}), and Limine maps each PT_LOAD with"
             " its p_flags with paging on (no execute without PF_X, writable only with PF_W;"
             " common/protos/limine.c)",
+        )
+    if image is not None and not protocols and _is_flash_algorithm(image):
+        return FlagUse(
+            COPIES_BYTES,
+            "it is a CMSIS-Pack flash algorithm (sections PrgCode, PrgData, DevDscr): the"
+            " debug probe copies PrgCode and PrgData into the target's RAM and calls its"
+            " functions there, with no MMU and no p_flags",
         )
     if protocols and protocols <= FLAG_BLIND_PROTOCOLS:
         names = " and ".join(_PROTOCOL_NAMES[p] for p in sorted(protocols))
@@ -189,4 +210,4 @@ def harmless(use: FlagUse, consequence: str) -> str:
     """The sentence an info finding ends with: why the flags do not matter as the
     image is booted (``use.why``), what is assumed, and ``consequence`` (what a loader
     that maps by flags, or the kernel mapping itself, would then do)."""
-    return f". Harmless as the image is booted: {use.why} ({ASSUMED} {consequence})"
+    return f". Harmless as the image is loaded: {use.why} ({ASSUMED} {consequence})"

@@ -25,13 +25,14 @@ configured `--boot-protocol`/`boot-protocol`, or a detected header or note) — 
 bytes to `p_paddr` and enter with paging off, and the kernel then builds its own page
 tables — or an image with no protocol that the project's build files or run scripts
 start with `qemu-system-* -kernel IMAGE` (QEMU's ELF loader copies bytes on every
-architecture). The message says so and what it assumes: a W+X section matters only to a
-loader that maps by segment flags with paging on, which would map it writable and
-executable where its segment is. It stays a warning for a Limine-protocol kernel (a
-`.limine_requests` section, or Limine's request or base-revision magic:
-`common/protos/limine.c` maps by `p_flags`), a bootloader-api one (the rust-osdev
-bootloader, `common/src/load_kernel.rs`), and where no loader is known (a program for
-Linux's ELF loader, an object file).
+architecture), or a CMSIS-Pack flash algorithm (`.FLM`: sections `PrgCode`, `PrgData`,
+`DevDscr`) that a debug probe copies into a microcontroller's RAM. The message says so
+and what it assumes: a W+X section matters only to a loader that maps by segment flags
+with paging on, which would map it writable and executable where its segment is. It
+stays a warning for a Limine-protocol kernel (a `.limine_requests` section, or Limine's
+request or base-revision magic: `common/protos/limine.c` maps by `p_flags`), a
+bootloader-api one (the rust-osdev bootloader, `common/src/load_kernel.rs`), and where
+no loader is known (a program for Linux's ELF loader, an object file).
 
 ## Example
 ```asm

@@ -127,7 +127,7 @@ def test_entry_in_a_read_only_segment_boots_under_multiboot(tmp_path, protocol):
     (f104,) = findings_of(elf, "KL104")
     name = "Multiboot 1" if protocol == "multiboot" else "Multiboot 2"
     assert f104.severity == "info", f104.message
-    assert "which lacks PF_X. Harmless as the image is booted" in f104.message
+    assert "which lacks PF_X. Harmless as the image is loaded" in f104.message
     assert f"booted through {name}" in f104.message and "paging off" in f104.message
     assert "would fault on the entry" in f104.message
     (f102,) = findings_of(elf, "KL102")
@@ -186,7 +186,7 @@ def test_rwx_segment_under_multiboot_is_info(tmp_path, protocol):
     assert "has a LOAD segment with RWX permissions" in ld_said
     assert _segment(elf, ".text").flags == "RWE"
     (f,) = findings_of(elf, "KL105")
-    assert f.severity == "info" and "Harmless as the image is booted" in f.message
+    assert f.severity == "info" and "Harmless as the image is loaded" in f.message
     assert "would map its code writable and its data executable" in f.message
     _boots(elf, protocol)
 
@@ -342,3 +342,60 @@ def test_magics_match_limine_h():
 
     assert struct.unpack("<QQ", LIMINE_COMMON_MAGIC) == (0xC7B1DD30DF4C8B88, 0x0A82E883A194F07B)
     assert struct.unpack("<QQ", LIMINE_BASE_REVISION_MAGIC)[0] == 0xF9562B2D5C95A6C8
+
+
+# ------------------------------------------------------ a CMSIS-Pack flash algorithm
+
+FLASH_ALGORITHM = """\
+.syntax unified
+.thumb
+.section PrgCode, "ax"
+.globl Init
+.type Init, %function
+Init:
+    ldr r1, =state
+    str r0, [r1]
+    movs r0, #0
+    bx lr
+.ltorg
+.section PrgData, "aw"
+state: .word 0
+.section DevDscr, "a"
+.globl FlashDevice
+FlashDevice: .short 0x0101
+.asciz "kernlint test flash"
+"""
+#: The layout of a `.FLM`: PrgCode and PrgData in one RWE PT_LOAD from 0, DevDscr after.
+FLASH_ALGORITHM_SCRIPT = """\
+PHDRS { prg PT_LOAD; dev PT_LOAD; }
+SECTIONS { PrgCode 0 : { *(PrgCode) } :prg PrgData : { *(PrgData) } :prg
+  DevDscr : { *(DevDscr) } :dev }
+"""
+
+
+@pytest.mark.skipif(not shutil.which("arm-none-eabi-as"), reason="no arm-none-eabi binutils")
+def test_flash_algorithm_rwx_segment_is_info(tmp_path):
+    """micropython's PSE84_SMIF.FLM shape: the debug probe copies PrgCode+PrgData to
+    the microcontroller's RAM (no MMU), so the RWE segment GNU ld makes of them, and
+    the page it shares with DevDscr, are info."""
+    (tmp_path / "flm.s").write_text(FLASH_ALGORITHM)
+    (tmp_path / "flm.ld").write_text(FLASH_ALGORITHM_SCRIPT)
+    subprocess.run(
+        ["arm-none-eabi-as", "-mcpu=cortex-m4", "-o", "flm.o", "flm.s"], cwd=tmp_path, check=True
+    )
+    # arm-none-eabi ld 2.40 warns about RWX segments only when asked (its --help:
+    # "--no-warn-rwx-segments ... (default)"), unlike the x86 linkers
+    link = subprocess.run(
+        ["arm-none-eabi-ld", "--warn-rwx-segments", "-T", "flm.ld", "-o", "algo.FLM", "flm.o"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "has a LOAD segment with RWX permissions" in link.stderr
+    elf = tmp_path / "algo.FLM"
+    assert _segment(elf, "PrgCode").flags == "RWE"
+    (f,) = findings_of(elf, "KL105")
+    assert f.severity == "info" and "CMSIS-Pack flash algorithm" in f.message
+    (f,) = findings_of(elf, "KL106")
+    assert f.severity == "info"
