@@ -124,6 +124,16 @@ def cli() -> None:
     " auto: detected from their headers].",
 )
 @click.option(
+    "--uefi-arch",
+    type=click.Choice(
+        ["ia32", "x64", "ia64", "arm", "aa64", "riscv32", "riscv64", "loongarch32", "loongarch64"],
+        case_sensitive=False,
+    ),
+    default=None,
+    help="The UEFI firmware's architecture: PE images of another Machine are reported"
+    " (KL702) [default: `uefi-arch`, else a BOOT<ARCH>.EFI name].",
+)
+@click.option(
     "--objects",
     multiple=True,
     type=click.Path(dir_okay=False),
@@ -178,6 +188,7 @@ def check(
     statistics: bool,
     boot_sector_layout: str | None,
     boot_protocol: str | None,
+    uefi_arch: str | None,
     objects: tuple[str, ...],
     script_path: str | None,
     gc_sections: bool | None,
@@ -201,6 +212,10 @@ def check(
         # positional objects are laid out with the script, as --objects are.
         laid, paths = _split_objects(paths)
         objects = (*objects, *laid)
+    if uefi_arch:
+        from dataclasses import replace
+
+        config = replace(config, uefi_arch=uefi_arch.lower(), target_uefi_arches=())
     if boot_sector_layout or boot_protocol or objects or gc_sections:
         from dataclasses import replace
 

@@ -36,3 +36,18 @@ def test_bad_values_name_the_key(tmp_path, text, key):
     cfg.write_text(text)
     with pytest.raises(ConfigError, match=key):
         load_config(cfg)
+
+
+def test_cli_uefi_arch():
+    from kernlint.cli import check
+    from kernlint.pe.model import UEFI_ARCHES
+    from tests.conftest import kernlint, sample
+
+    (option,) = [p for p in check.params if p.name == "uefi_arch"]
+    assert list(option.type.choices) == list(UEFI_ARCHES)
+    image = str(sample("kl702", "good-x64.efi"))
+    assert (
+        kernlint("check", "--format", "json", "--uefi-arch", "x64", image).report["findings"] == []
+    )
+    run = kernlint("check", "--format", "json", "--uefi-arch", "AA64", image)
+    assert run.code == 1 and run.rules == {"KL702"}
