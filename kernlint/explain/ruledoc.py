@@ -3,8 +3,10 @@
 The documentation is the rule module's docstring, in Markdown with the headings
 *What it does*, *Why is this bad?*, *Example*, *Use instead*, *References* (ruff's
 template, STYLE.md). Plain output is the Markdown itself; with colour, headings are
-bold, fenced code is cyan and its fences are dropped, inline `code` is cyan. Both end
-with the log messages the rule explains (its ``LOG_PATTERNS`` samples).
+bold, fenced code is cyan and its fences are dropped, inline `code` is cyan. The
+References section ends with the log messages the rule explains (its ``LOG_PATTERNS``
+samples) and those it is one possible cause of (other rules' patterns that name it
+among their ``alternatives``), so the template's headings stay the five above.
 """
 
 from __future__ import annotations
@@ -31,9 +33,7 @@ def render_rule(rule, *, color: bool = False) -> str:
             f" (`--select {rule.id}`), by name or by group (`--select {rule.group}`);"
             f" an id prefix such as `{rule.id[:3]}` alone does not select it.\n\n{body}"
         )
-    samples = [p.sample for p in getattr(rule.module, "LOG_PATTERNS", ())]
-    if samples:
-        body += "\n\n## Log messages it explains\n" + "\n".join(f"- `{s}`" for s in samples)
+    body += _messages(rule, body)
     if not color:
         return f"{title}\n\n{body}\n"
     out = [click.style(title, bold=True), ""]
@@ -51,9 +51,54 @@ def render_rule(rule, *, color: bool = False) -> str:
     return "\n".join(out) + "\n"
 
 
+def messages(rule) -> tuple[list[str], list[str]]:
+    """(the samples of the rule's own log patterns, the samples of other rules'
+    patterns that name it among their ``alternatives``)."""
+    from kernlint.engine import all_rules
+
+    own = [p.sample for p in getattr(rule.module, "LOG_PATTERNS", ())]
+    shared = [
+        p.sample
+        for other in all_rules()
+        if other.id != rule.id
+        for p in getattr(other.module, "LOG_PATTERNS", ())
+        if rule.id in p.alternatives
+    ]
+    return own, shared
+
+
+def _split(rule) -> tuple[list[str], list[str]]:
+    """(messages that name this rule alone, messages it is one possible cause of)."""
+    patterns = getattr(rule.module, "LOG_PATTERNS", ())
+    _, shared = messages(rule)
+    alone = [p.sample for p in patterns if not p.alternatives]
+    return alone, [p.sample for p in patterns if p.alternatives] + shared
+
+
+def _messages(rule, body: str) -> str:
+    """The References lines that list the log messages (Markdown), with a References
+    heading when the documentation has none."""
+    own, shared = _split(rule)
+    if not own and not shared:
+        return ""
+    lines = [] if "\n## References" in body else ["", "## References"]
+    if own:
+        lines.append("- Log messages `kernlint explain` names this rule for:")
+        lines.extend(f"  - `{s}`" for s in own)
+    if shared:
+        lines.append(
+            "- Log messages this rule is one possible cause of (`kernlint explain` tells"
+            " which from `--artifacts`):"
+        )
+        lines.extend(f"  - `{s}`" for s in shared)
+    return "\n" + "\n".join(lines)
+
+
 def rule_json(rule) -> str:
     """The rule as in ``kernlint rules --format json``, with its ``doc`` and the
-    ``log_messages`` (samples) it explains."""
+    ``log_messages`` (samples) it explains, and ``shared_log_messages``: those it is one
+    possible cause of."""
+    own, shared = messages(rule)
     doc: dict[str, Any] = {
         "id": rule.id,
         "name": rule.name,
@@ -62,6 +107,7 @@ def rule_json(rule) -> str:
         "applies_to": sorted(rule.applies_to),
         "group": rule.group,
         "doc": rule.doc.strip(),
-        "log_messages": [p.sample for p in getattr(rule.module, "LOG_PATTERNS", ())],
+        "log_messages": own,
+        "shared_log_messages": shared,
     }
     return json.dumps(doc, indent=2) + "\n"

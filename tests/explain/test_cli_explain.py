@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import jsonschema
 import pytest
@@ -153,7 +154,18 @@ def test_rule_documentation_plain_and_in_colour():
     assert plain.code == 0
     assert plain.stdout.startswith("KL105 rwx-segment (warning)\n\nA `PT_LOAD` segment")
     assert "## Use instead\n```ld\n" in plain.stdout
-    assert "## Log messages it explains\n- `ld: warning: rwx_bfd.elf has a LOAD" in plain.stdout
+    # The messages end the References section: the template's five headings stay.
+    assert re.findall(r"^## (.+)$", plain.stdout, re.M) == [
+        "What it does",
+        "Why is this bad?",
+        "Example",
+        "Use instead",
+        "References",
+    ]
+    assert (
+        "- Log messages `kernlint explain` names this rule for:\n"
+        "  - `ld: warning: rwx_bfd.elf has a LOAD"
+    ) in plain.stdout
     from click.testing import CliRunner
 
     from kernlint.cli import cli
@@ -209,3 +221,22 @@ def test_unreadable_artifact_is_reported_without_failing(tmp_path):
     run = explain(log, "--artifacts", bad)
     assert run.code == 0 and "rule KL105 rwx-segment" in run.stdout
     assert run.stderr.startswith(f"kernlint: warning: --artifacts {bad}: malformed ELF")
+
+
+def test_every_rule_doc_lists_the_messages_it_explains():
+    """Issue #16: each rule's documentation lists, in its References, the log messages
+    explain names it for and those it is one possible cause of; headings stay the
+    template's."""
+    from kernlint.explain.ruledoc import messages
+
+    for rule in all_rules():
+        own, shared = messages(rule)
+        text = explain(rule.id).stdout
+        if own or shared:
+            assert re.findall(r"^## (.+)$", text, re.M)[-1] == "References", rule.id
+        for sample in own + shared:
+            assert f"  - `{sample}`" in text, (rule.id, sample)
+        if rule.id == "KL408":
+            assert "without PVH ELF Note`" in text.split("one possible cause of")[1]
+    doc = json.loads(explain("KL403", "--format", "json").stdout)
+    assert "Error 13: Invalid or unsupported executable format" in doc["shared_log_messages"]
