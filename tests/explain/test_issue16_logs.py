@@ -126,3 +126,20 @@ def test_nasm_bss_colon_typo_is_an_orphan(tmp_path):
     (ld,) = [f for m, f in by_line.items() if "orphan section `.bss:'" in m]
     assert nasm["rule"] == ld["rule"] == "KL210"
     assert "drop the colon" in nasm["message"] and "section .bss:" in ld["message"]
+
+
+@needs("as", "ld", "ld.lld")
+def test_header_room_errors_name_no_rule(tmp_path):
+    """`FILEHDR PHDRS` in a segment that starts 16 bytes into the address space: no
+    room for the headers. No rule checks that (tf-issues#675, rpi2-hyp-boot#5 hit it
+    with -pie), so explain names none rather than a wrong one."""
+    assemble(tmp_path, "a", "    .text\n    .globl _start\n_start: ret\n")
+    (tmp_path / "s.ld").write_text(
+        "ENTRY(_start)\nPHDRS { text PT_LOAD FILEHDR PHDRS; }\n"
+        "SECTIONS { . = 0x10; .text : { *(.text) } :text }\n"
+    )
+    log = tool("ld", "-T", "s.ld", "-o", "a.elf", "a.o", cwd=tmp_path)
+    log += tool("ld.lld", "-T", "s.ld", "-o", "b.elf", "a.o", cwd=tmp_path)
+    assert "not enough room for program headers, try linking with -N" in log
+    assert "ld.lld: error: could not allocate headers" in log
+    assert explain_log(tmp_path, log).findings == []
