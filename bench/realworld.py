@@ -98,6 +98,8 @@ class Result:
     lost: list[dict] = field(default_factory=list)  # true rows no longer reported
     #: ``class`` of each false finding still reported (empty class: ``-``).
     false_classes: Counter = field(default_factory=Counter)
+    #: The false rows still reported, with the finding's message (``--list-false``).
+    false_rows: list[dict] = field(default_factory=list)
 
 
 def load_projects(path: str = PROJECTS_TOML) -> list[Project]:
@@ -281,6 +283,7 @@ def score(res: Result, report: dict, tree: str, rows: list[dict]) -> None:
         elif verdict == "false":
             res.false += 1
             res.false_classes[f"{row['rule']} {row.get('class') or '-'}"] += 1
+            res.false_rows.append({**row, "message": f.get("message", "")})
         else:
             res.unjudged.append(
                 {
@@ -432,6 +435,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--unjudged", metavar="FILE", help="write unjudged findings here (CSV)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     ap.add_argument(
+        "--list-false",
+        action="store_true",
+        help="print each false positive still reported, with its message",
+    )
+    ap.add_argument(
         "--kernels",
         metavar="DIR",
         help="also lint the built images of kernels.toml, in DIR/<owner>+<name>/",
@@ -475,6 +483,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"kernlint: {kernlint}")
     print_table(results)
+    if a.list_false:
+        for r in results:
+            for row in r.false_rows:
+                print(
+                    f"{r.project.repo} {row['path']}:{row['line']} {row['rule']}"
+                    f" [{row.get('class') or '-'}] {row['message']}"
+                )
     if a.unjudged:
         n = write_unjudged(a.unjudged, results)
         print(f"{n} unjudged findings written to {a.unjudged}")

@@ -35,7 +35,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -290,13 +290,18 @@ class Project:
         files: Sequence[str] = (),
         sh_flags: int = 0,
         need: int = SHF_ALLOC,
+        siblings: Mapping[str, int] | None = None,
     ) -> Placements:
         """Where the scripts put the input section ``section`` (flags ``sh_flags``) of
         the object built from, or being, ``path``; ``files`` are the names the object
         may have on ld's command line (file patterns such as ``*boot.o(.text)`` are
         matched against them; empty: only patterns that take every file apply).
         ``need`` is the flag (``SHF_ALLOC`` or ``SHF_EXECINSTR``) other inputs must
-        bring to the output section for the section to count as merged."""
+        bring to the output section for the section to count as merged. ``siblings``:
+        the other sections the same source declares, name to ``sh_flags``: inputs that
+        surely exist, like the ``.text`` every object has (Theseus's
+        ``section .init.text32 ... exec`` beside the flagless ``.init.text.high``, both
+        taken by ``*(.init .init.*)``)."""
         budget = [MAX_TOTAL_BYTES]
         explicit = [s for p in self._explicit() if (s := self._script(p, True, budget))]
         here = os.path.abspath(path)
@@ -325,7 +330,7 @@ class Project:
             descs = _descriptions(script)
             if not descs:
                 continue  # a fragment without SECTIONS (MEMORY only, an INCLUDEd part)
-            placements.append(_place(script, descs, section, files, sh_flags, need))
+            placements.append(_place(script, descs, section, files, sh_flags, need, siblings or {}))
         if explicit and any(p.explicit for p in placements):
             deciding = tuple(p for p in placements if p.explicit)
         else:
@@ -540,6 +545,7 @@ def _place(
     files: Sequence[str],
     sh_flags: int,
     need: int,
+    siblings: Mapping[str, int],
 ) -> Placement:
 
     target = next((d for d in descs if _takes(d, section, files, sh_flags) is not False), None)
@@ -572,6 +578,7 @@ def _place(
     # it. A name the script merely spells out (`KEEP(*(.bootcode .text.boot .init))`)
     # is no evidence that such an input exists.
     candidates = {**ALWAYS_PRESENT, **USUALLY_PRESENT}
+    candidates.update((n, f) for n, f in siblings.items() if n != section)
     brought = sorted(
         name
         for name, flags in candidates.items()
@@ -614,7 +621,8 @@ def judge(found: Placements, section: str, need: int = SHF_ALLOC) -> Verdict | N
     when every deciding script merges it into an allocated (``need``: executable)
     output section or discards it; the rule's severity when a deciding script leaves
     it alone or, with nothing uncertain, every script leaves it an orphan; ``warning``
-    when no script was found, or only templates that mention it."""
+    when no script was found (or some were left unread); ``info`` when the only scripts
+    that name it are templates kernlint cannot read without a preprocessor."""
     what = "allocated" if need == SHF_ALLOC else "executable"
     shapes = (
         f"it stays as it is if the script gives it an output section of its own"
@@ -626,9 +634,10 @@ def judge(found: Placements, section: str, need: int = SHF_ALLOC) -> Verdict | N
         if found.uncertain:
             names = ", ".join(f"`{_short(p)}`" for p in found.uncertain[:3])
             return Verdict(
-                "warning",
+                "info",
                 f"; the only scripts that name it are templates kernlint does not"
-                f" preprocess ({names}): {shapes}",
+                f" preprocess ({names}), so it cannot tell (configure `preprocessor` to"
+                f" lint them): {shapes}",
             )
         return Verdict(
             "warning",
@@ -664,7 +673,11 @@ def judge(found: Placements, section: str, need: int = SHF_ALLOC) -> Verdict | N
         )
     if found.uncertain:
         tpl = ", ".join(f"`{_short(t)}`" for t in found.uncertain[:3])
-        return Verdict("warning", text + f" (unless the templates {tpl}, which name it, place it)")
+        return Verdict(
+            "info",
+            text + f" (unless the templates {tpl}, which name it, place it: configure"
+            " `preprocessor` to lint them)",
+        )
     return Verdict(None, text)
 
 

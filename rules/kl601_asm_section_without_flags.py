@@ -42,7 +42,11 @@ without flags is fine, and one that adds flags after a bare first one comes too
 late (GNU as 2.40 rejects it: "changed section attributes"). Labels alone, or a
 section left before anything is put in it, are not reported. A section the compiler
 declares in the same file (`#[link_section]`, `__attribute__((section))`) comes with
-the compiler's flags and is not reported either.
+the compiler's flags and is not reported either, nor is a section named by a cpp
+macro call (`.section SECTION_NAME(x)` in a `.S` file), nor a source in a folder named
+for another vendor's toolchain (`CW/`, `IAR/`, `EWARM/`, `MDK-ARM/`, `ARMCC/`, `GHS/`,
+...: ChibiOS keeps its CodeWarrior startup files in `compilers/CW/`), whose assembler is
+not GNU as.
 
 ## Why is this bad?
 GNU as gives a section name it does not recognise no flags at all
@@ -176,11 +180,13 @@ def check(ctx: Context) -> Iterator[Finding]:
     """One finding per unflagged section, at its first `.section`."""
     from kernlint.source.flags import LLVM, derives_flags
     from kernlint.source.gas import INSTRUCTION, walk
-    from kernlint.source.model import GAS, RUST, C
+    from kernlint.source.model import GAS, RUST, C, foreign_toolchain
 
     source = ctx.source
     if source is None or source.language not in (GAS, RUST, C):
-        return  # NASM is KL602's; MASM, armasm and fasm are not read
+        return  # NASM is KL602's; MASM, armasm, fasm and ZDS II are not read
+    if foreign_toolchain(source.path):
+        return  # another vendor's assembler (ChibiOS's compilers/CW/, EWARM/, ...)
     frags = source.fragments
     if not frags:
         return
@@ -196,7 +202,7 @@ def check(ctx: Context) -> Iterator[Finding]:
         blind = [a for a in assemblers if not derives_flags(rec.name, a)]
         if not blind:
             continue
-        verdict = _script_verdict(ctx, rec.name)
+        verdict = _script_verdict(ctx, rec.name, records)
         if verdict is False:
             continue
         frag = frags[rec.fragment]
@@ -243,15 +249,40 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _script_verdict(ctx: Context, name: str):
+def _siblings(records: dict[str, SectionRecord]) -> dict[str, int]:
+    """The sections the file declares with flags, name to ``sh_flags`` (GAS manual,
+    "`.section name`": `a` allocatable, `w` writable, `x` executable), or that GNU as
+    derives flags for by name: inputs the object surely brings to the output section
+    a script gives them."""
+    from kernlint.source.flags import SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, gas_flags
+
+    bits = {"a": SHF_ALLOC, "w": SHF_WRITE, "x": SHF_EXECINSTR}
+    out = {}
+    for rec in records.values():
+        d = rec.first
+        if d is None or d.symbolic or d.malformed or not rec.content:
+            continue
+        if d.flags is not None:
+            flags = sum(b for c, b in bits.items() if c in d.flags)
+        else:
+            flags = gas_flags(rec.name)[1]
+        if flags:
+            out[rec.name] = flags
+    return out
+
+
+def _script_verdict(ctx: Context, name: str, records: dict[str, SectionRecord]):
     """What the linker scripts say about section ``name`` (see
     :func:`kernlint.project.judge`): False when they merge it into allocated output or
     discard it (silent), None outside a run (no project context: report as is), else
-    the :class:`~kernlint.project.Verdict`."""
+    the :class:`~kernlint.project.Verdict`. The file's other ``records`` count as
+    inputs that go where the script puts them."""
     if ctx.project is None:
         return None
     from kernlint.project import SHF_ALLOC, judge, object_names
 
-    found = ctx.project.place(ctx.path, name, object_names(ctx.path), 0, SHF_ALLOC)
+    found = ctx.project.place(
+        ctx.path, name, object_names(ctx.path), 0, SHF_ALLOC, _siblings(records)
+    )
     verdict = judge(found, name, SHF_ALLOC)
     return False if verdict is None else verdict

@@ -86,14 +86,15 @@ def check(ctx: Context) -> Iterator[Finding]:
     source = ctx.source
     if source is None or source.language != NASM or _COFF_ONLY_SECTION.search(source.text):
         return
-    for rec in walk(source.text).values():
+    records = walk(source.text)
+    for rec in records.values():
         d = rec.first
         if d is None or d.name in NASM_KNOWN or INSTRUCTION not in rec.content:
             continue
         words = d.attribute_words
         if "exec" in words:
             continue
-        verdict = _script_verdict(ctx, d.name)
+        verdict = _script_verdict(ctx, d.name, records)
         if verdict is False:
             continue
         line, column = source.position(d.name_start)
@@ -132,15 +133,43 @@ def check(ctx: Context) -> Iterator[Finding]:
         )
 
 
-def _script_verdict(ctx: Context, name: str):
+def _siblings(records) -> dict[str, int]:
+    """The sections the file declares, name to ``sh_flags`` as NASM gives them
+    (NASM manual §8.9.2: `exec`, `write`, `noalloc`; else the known name's defaults, or
+    `alloc noexec nowrite`): inputs the object surely brings to the output section a
+    script gives them (Theseus's `section .init.text32 ... exec` beside the flagless
+    `.init.text.high`, both taken by `*(.init .init.*)`)."""
+    from kernlint.source.flags import SHF_ALLOC, SHF_EXECINSTR, SHF_WRITE, nasm_flags
+
+    out = {}
+    for rec in records.values():
+        d = rec.first
+        if d is None:
+            continue
+        words = d.attribute_words
+        flags = nasm_flags(d.name).sh_flags
+        for word, bit in (("exec", SHF_EXECINSTR), ("write", SHF_WRITE), ("alloc", SHF_ALLOC)):
+            if word in words:
+                flags |= bit
+            elif "no" + word in words:
+                flags &= ~bit
+        if flags:
+            out[d.name] = flags
+    return out
+
+
+def _script_verdict(ctx: Context, name: str, records):
     """What the linker scripts say about section ``name`` (see
     :func:`kernlint.project.judge`): False when they merge it into an output section
     with executable inputs, or discard it (silent), None outside a run, else the
-    :class:`~kernlint.project.Verdict`."""
+    :class:`~kernlint.project.Verdict`. The file's other ``records`` count as inputs
+    that go where the script puts them."""
     if ctx.project is None:
         return None
     from kernlint.project import SHF_ALLOC, SHF_EXECINSTR, judge, object_names
 
-    found = ctx.project.place(ctx.path, name, object_names(ctx.path), SHF_ALLOC, SHF_EXECINSTR)
+    found = ctx.project.place(
+        ctx.path, name, object_names(ctx.path), SHF_ALLOC, SHF_EXECINSTR, _siblings(records)
+    )
     verdict = judge(found, name, SHF_EXECINSTR)
     return False if verdict is None else verdict

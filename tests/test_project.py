@@ -205,7 +205,11 @@ def test_repository_scripts_decide_for_a_source_given_alone(tmp_path):
 
 
 @needs
-def test_a_template_that_names_the_section_makes_a_warning(tmp_path):
+def test_a_template_that_names_the_section_makes_info(tmp_path):
+    """The only script that names the section is a template kernlint cannot read
+    without a preprocessor: the verdict is the template's, so the finding says what it
+    would need, at info (seL4's `.phys.text`, OP-TEE's `.identity_map.data`: judged
+    false, their templates merge them)."""
     repo = tmp_path / "repo"
     repo.mkdir()
     (repo / "start.S").write_text(START)
@@ -215,7 +219,7 @@ def test_a_template_that_names_the_section_makes_a_warning(tmp_path):
     _git(repo, "init", "-q")
     _git(repo, "add", ".")
     (f,) = _check(repo / "start.S")
-    assert f.severity == "warning" and "kernel.lds.S" in f.message
+    assert f.severity == "info" and "kernel.lds.S" in f.message and "preprocessor" in f.message
 
 
 def test_place_verdicts(tmp_path):
@@ -302,3 +306,65 @@ def test_scripts_found_in_a_walked_folder_count_by_distance(tmp_path):
     (tmp_path / "a" / "link.ld").write_text("SECTIONS { .m : { *(mysec) } .text : { *(.text) } }")
     (f,) = _check(tmp_path)
     assert f.severity == "error" and "link.ld:1" in f.message
+
+
+BOOT_NASM = (
+    "bits 32\nsection .init.text32 progbits alloc exec nowrite\nglobal _start\n"
+    "_start:\n  jmp high\nsection .init.text.high\nhigh:\n  hlt\n"
+)
+
+
+@needs
+def test_a_sibling_the_same_source_makes_executable_counts(tmp_path):
+    """NASM `section .init.text32 ... exec` and a flagless `.init.text.high` in one
+    file, both taken by `*(.init .init.*)` into `.init`: ld makes `.init` AX from the
+    sibling (Theseus's boot.asm, judged false), so KL602 is silent; alone, reported."""
+    src = tmp_path / "boot.asm"
+    src.write_text(BOOT_NASM)
+    subprocess.run(
+        ["nasm", "-f", "elf64", "-o", str(tmp_path / "boot.o"), str(src)],
+        check=True,
+        capture_output=True,
+    )
+    script = "SECTIONS { . = 1M; .init : { *(.init .init.*) } .text : { *(.text) } }"
+    elf = _link(tmp_path, script, "boot.o")
+    assert "X" in readelf(elf).section(".init").flags
+    assert _check(src, tmp_path / "link.ld") == []
+    alone = src.with_name("alone.asm")
+    alone.write_text("bits 32\nsection .init.text.high\nhigh:\n  hlt\n")
+    (tmp_path / "alone.ld").write_text(script)
+    assert [f.rule for f in _check(alone, tmp_path / "alone.ld")] == ["KL602"]
+
+
+@needs
+def test_a_gas_sibling_with_flags_counts_too(tmp_path):
+    """GNU as: `.section .boot32, "ax"` and a flagless `.boot64` in one `.S`, both
+    taken by `*(.boot*)` into `.boot`: the output section is AX."""
+    text = (
+        '\t.section .boot32, "ax", @progbits\n\t.globl _start\n_start:\tjmp 1f\n'
+        "\t.section .boot64\n1:\thlt\n"
+    )
+    src = _as(tmp_path, "start.S", text)
+    elf = _link(tmp_path, "SECTIONS { . = 1M; .boot : { *(.boot*) } }", "start.o")
+    assert readelf(elf).section(".boot").flags == "AX"
+    assert _check(src, tmp_path / "link.ld") == []
+
+
+def test_a_macro_call_as_section_name_is_not_judged(tmp_path):
+    """`.section SECTION_NAME(dsqrt_shim)` in a `.S` file is a cpp macro call
+    (pico-sdk's sections.h turns it into `.text.dsqrt_shim`)."""
+    src = tmp_path / "shim.S"
+    src.write_text(".section SECTION_NAME(dsqrt_shim)\n\tnop\n")
+    assert _check(src) == []
+    plain = tmp_path / "shim.s"  # not preprocessed: the name is literal for GNU as
+    plain.write_text(".section SECTION_NAME(dsqrt_shim)\n\tnop\n")
+    assert [f.rule for f in _check(plain)] == ["KL601"]
+
+
+def test_another_vendors_toolchain_folder_is_not_read(tmp_path):
+    """ChibiOS keeps CodeWarrior startup files in `compilers/CW/`: not GNU as."""
+    for folder, reported in (("compilers/CW", False), ("compilers/GCC", True)):
+        src = tmp_path / folder / "crt0.s"
+        src.parent.mkdir(parents=True)
+        src.write_text("\t.section .text_vle\n\tnop\n")
+        assert bool(_check(src)) == reported, folder

@@ -80,6 +80,9 @@ _WORD = re.compile(r"\s*([^\s,(]+)(\s*\()?")
 _CPP_MACRO = re.compile(r"[A-Z_][A-Z0-9_]*")
 _CPP_NAME = re.compile(r"[A-Z_][A-Z0-9_]*[_0-9][A-Z0-9_]*|__[A-Z0-9_]+")
 _CPP_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)", re.M)
+#: A function-like macro invocation as a section name (pico-sdk's
+#: `.section SECTION_NAME(dsqrt_shim)`, which cpp turns into `.text.dsqrt_shim`).
+_CPP_CALL = re.compile(r"[A-Za-z_]\w*\(.*\)")
 
 _DATA_DIRECTIVES = _words(
     """byte 2byte 4byte 8byte short hword half word int long quad octa value dword xword
@@ -320,7 +323,8 @@ def parse_section(
     a cpp macro (``symbolic``) when ``defines`` holds it (the file ``#define``s it) or
     when it is spelled like one (an underscore or a digit after the first letter:
     ``TEXT_SECTION``, ``__HEAD``); a plain upper-case word (``VECTORS``) is a section
-    name, since GNU as matches names case-sensitively (``.TEXT`` gets no flags)."""
+    name, since GNU as matches names case-sensitively (``.TEXT`` gets no flags). A
+    function-like macro call (``SECTION_NAME(x)``) is ``symbolic`` too."""
     text = stmt.text
     pos, _ = strip_labels(text)
     m = _DIRECTIVE.match(text, pos)
@@ -354,8 +358,13 @@ def parse_section(
     name_end = i
     symbolic = "\\" in name or (
         preprocessed
-        and _CPP_MACRO.fullmatch(name) is not None
-        and (name in defines or _CPP_NAME.fullmatch(name) is not None)
+        and (
+            (
+                _CPP_MACRO.fullmatch(name) is not None
+                and (name in defines or _CPP_NAME.fullmatch(name) is not None)
+            )
+            or _CPP_CALL.fullmatch(name) is not None
+        )
     )
     flags = sec_type = None
     malformed = False

@@ -78,6 +78,40 @@ _NASM_ONLY = re.compile(
 )
 
 
+#: Folder names that say a source is for another vendor's toolchain, not GNU as or
+#: LLVM (ChibiOS's `compilers/CW/` CodeWarrior sources, `EWARM/` and `IAR/` for IAR,
+#: `MDK-ARM/` and `ARMCC/` for Keil/Arm Compiler 5, `GHS/` for Green Hills): vendor
+#: trees keep one folder per compiler, and those assemblers' section syntax and
+#: defaults are not GNU as's.
+FOREIGN_TOOLCHAIN_DIRS = frozenset(
+    {
+        "CW",
+        "CodeWarrior",
+        "IAR",
+        "iar",
+        "EWARM",
+        "ewarm",
+        "ICCARM",
+        "MDK-ARM",
+        "Keil",
+        "keil",
+        "ARMCC",
+        "armcc",
+        "RVDS",
+        "GHS",
+        "ghs",
+        "TASKING",
+    }
+)
+
+
+def foreign_toolchain(path: str) -> str | None:
+    """The folder of ``path`` that names another vendor's toolchain
+    (:data:`FOREIGN_TOOLCHAIN_DIRS`), or None."""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    return next((p for p in parts if p in FOREIGN_TOOLCHAIN_DIRS), None)
+
+
 def language_of(path: str, text: str) -> str:
     """The language of ``path``, by its name; a ``.asm`` file that uses GNU as
     directives (``.section``, ``.globl``, ``.long``, ...) and no NASM statement
