@@ -96,7 +96,19 @@ class FlagUse:
         return self.verdict == COPIES_BYTES
 
 
+#: The last image :func:`limine_evidence` searched, and its answer: the rules of one
+#: target ask in turn, so one entry saves the repeated scans.
+_last_search: list = [None, None]
+
+
 def limine_evidence(image: Image) -> str | None:
+    """:func:`_limine_evidence`, remembered for the last image asked about."""
+    if _last_search[0] is not image:
+        _last_search[:] = [image, _limine_evidence(image)]
+    return _last_search[1]
+
+
+def _limine_evidence(image: Image) -> str | None:
     """Why ``image`` looks like a Limine-protocol kernel (a `.limine_requests*` or
     `.limine_reqs` section, or Limine's request or base-revision magic in a loaded
     `PT_LOAD` of a 64-bit x86-64, AArch64, RISC-V or LoongArch image), or None. The
