@@ -333,13 +333,16 @@ class Project:
             placements.append(_place(script, descs, section, files, sh_flags, need, siblings or {}))
         if explicit and any(p.explicit for p in placements):
             deciding = tuple(p for p in placements if p.explicit)
+        elif placements:
+            # The nearest scripts decide; among them, those that place the section.
+            # When the nearest all leave it an orphan, they decide even though a
+            # farther one places it (RIOT's lpc23xx scripts orphan `.fini0`, which
+            # the AVR script takes): judge() then says so, at warning.
+            best = min(_distance(p.script, here) for p in placements)
+            nearest = [p for p in placements if _distance(p.script, here) == best]
+            deciding = tuple(p for p in nearest if p.verdict != ORPHAN) or tuple(nearest)
         else:
-            matching = [p for p in placements if p.verdict != ORPHAN]
-            if matching:
-                best = min(_distance(p.script, here) for p in matching)
-                deciding = tuple(p for p in matching if _distance(p.script, here) == best)
-            else:
-                deciding = tuple(placements)
+            deciding = ()
         unread = len(ranked) - len(repo) if truncated else 0
         return Placements(tuple(placements), deciding, tuple(uncertain), unread)
 
@@ -363,9 +366,14 @@ def _mentions(path: str, word: re.Pattern[str]) -> bool:
     return word.search(_head(path)) is not None
 
 
-def _distance(script: str, here: str) -> int:
-    """Folders between the script and the input ``here``: up from the input's folder
-    to the nearest common one, then down to the script's (0: the same folder)."""
+def _distance(script: str, here: str) -> tuple[int, int]:
+    """How far the script is from the input ``here``, for ranking (smaller is nearer):
+    first the folder names the two paths do not share below their common folder,
+    negated (``boards/renesas/sh1/.../sram.ld`` is nearer to
+    ``arch/renesas/src/sh1/sh1_head.S`` than ``boards/arm/rp23xx/.../memmap.ld``: multi-
+    board trees name a CPU in both places), then the folders between them: up from the
+    input's folder to the nearest common one, then down to the script's (0: the same
+    folder)."""
     a = os.path.dirname(os.path.abspath(script)).split(os.sep)
     b = os.path.dirname(os.path.abspath(here)).split(os.sep)
     n = 0
@@ -373,7 +381,8 @@ def _distance(script: str, here: str) -> int:
         if x != y:
             break
         n += 1
-    return (len(b) - n) + (len(a) - n)
+    shared = len(set(a[n:]) & set(b[n:]))
+    return -shared, (len(b) - n) + (len(a) - n)
 
 
 @lru_cache(maxsize=256)
@@ -666,6 +675,13 @@ def judge(found: Placements, section: str, need: int = SHF_ALLOC) -> Verdict | N
             " data), in a segment that may lack PF_X"
         )
     text = f"; no input section description of {names}{more} matches it: {fate}"
+    if keeping:
+        k = keeping[0]
+        return Verdict(
+            "warning",
+            text + f" (`{k.where()}`, farther from this file, merges it into {k.output}:"
+            " if that is the script this file is linked with, nothing is lost)",
+        )
     if found.unread:
         return Verdict(
             "warning",

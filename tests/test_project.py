@@ -368,3 +368,51 @@ def test_another_vendors_toolchain_folder_is_not_read(tmp_path):
         src.parent.mkdir(parents=True)
         src.write_text("\t.section .text_vle\n\tnop\n")
         assert bool(_check(src)) == reported, folder
+
+
+def _repo(tmp_path: Path, files: dict[str, str]) -> Path:
+    repo = tmp_path / "repo"
+    for name, body in files.items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(body)
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    return repo
+
+
+@needs
+def test_the_nearest_script_decides_even_when_a_farther_one_places_it(tmp_path):
+    """RIOT: `cpu/lpc23xx/startup.s` declares a flagless `.fini0` that its own
+    `cpu/lpc23xx/ldscripts/lpc2387.ld` matches nowhere (an orphan: judged true); only
+    the AVR script of another CPU takes `.fini0`. The nearest script decides, and the
+    finding names the farther one, at warning."""
+    repo = _repo(
+        tmp_path,
+        {
+            "cpu/lpc23xx/startup.s": "\t.section .fini0\n\tnop\n",
+            "cpu/lpc23xx/ldscripts/lpc2387.ld": "SECTIONS { .text : { *(.text) } }",
+            "cpu/avr8_common/ldscripts/avr.ld": "SECTIONS { .text : { *(.text) *(.fini0) } }",
+        },
+    )
+    (f,) = _check(repo / "cpu/lpc23xx/startup.s")
+    assert f.severity == "warning" and "avr.ld" in f.message and "lpc2387.ld" in f.message
+
+
+@needs
+def test_a_script_naming_the_same_cpu_is_nearer_than_a_sibling_board(tmp_path):
+    """NuttX: `arch/renesas/src/sh1/sh1_head.S` is linked with
+    `boards/renesas/sh1/us7032evb1/scripts/sram.ld` (which merges `.reset` into
+    `.text`: judged false), not with an rp23xx board's script that is fewer folders
+    away: folders named alike (`renesas`, `sh1`) make a script nearer."""
+    repo = _repo(
+        tmp_path,
+        {
+            "arch/renesas/src/sh1/sh1_head.S": "\t.section .reset\n\tnop\n",
+            "boards/renesas/sh1/us7032evb1/scripts/sram.ld": (
+                "SECTIONS { .text : { *(.vects) *(.reset) *(.text) } }"
+            ),
+            "boards/arm/rp23xx/pico/scripts/memmap.ld": "SECTIONS { .boot : { *(.reset) } }",
+        },
+    )
+    assert _check(repo / "arch/renesas/src/sh1/sh1_head.S") == []
