@@ -23,7 +23,9 @@ def main(op: str, src: str, dst: str) -> None:
         struct.pack_into("<I", data, opt + 56, max(s[2] for s in sections))
     else:
         rva, size = struct.unpack_from("<II", data, opt + 112 + 8 * 5)
-        (name, vsize, va, raw_size, raw_ptr) = next(s for s in sections if s[2] <= rva < s[2] + s[1])
+        (name, vsize, va, raw_size, raw_ptr) = next(
+            s for s in sections if s[2] <= rva < s[2] + s[1]
+        )
         block = raw_ptr + rva - va
         value = 0 if op == "reloc-size0" else size + 8
         struct.pack_into("<I", data, block + 4, value)
