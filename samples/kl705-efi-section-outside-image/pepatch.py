@@ -8,10 +8,11 @@ hand edit would leave it (the samples' own helper; PE/COFF spec 3.4, 6.6):
 
 import struct
 import sys
+from pathlib import Path
 
 
 def main(op: str, src: str, dst: str) -> None:
-    data = bytearray(open(src, "rb").read())
+    data = bytearray(Path(src).read_bytes())
     pe = struct.unpack_from("<I", data, 0x3C)[0]
     nsections, opt_size = struct.unpack_from("<H12xH", data, pe + 6)
     opt = pe + 24
@@ -23,13 +24,11 @@ def main(op: str, src: str, dst: str) -> None:
         struct.pack_into("<I", data, opt + 56, max(s[2] for s in sections))
     else:
         rva, size = struct.unpack_from("<II", data, opt + 112 + 8 * 5)
-        (name, vsize, va, raw_size, raw_ptr) = next(
-            s for s in sections if s[2] <= rva < s[2] + s[1]
-        )
+        (_, _, va, _, raw_ptr) = next(s for s in sections if s[2] <= rva < s[2] + s[1])
         block = raw_ptr + rva - va
         value = 0 if op == "reloc-size0" else size + 8
         struct.pack_into("<I", data, block + 4, value)
-    open(dst, "wb").write(data)
+    Path(dst).write_bytes(data)
 
 
 if __name__ == "__main__":
