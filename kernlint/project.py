@@ -333,16 +333,22 @@ class Project:
             placements.append(_place(script, descs, section, files, sh_flags, need, siblings or {}))
         if explicit and any(p.explicit for p in placements):
             deciding = tuple(p for p in placements if p.explicit)
-        elif placements:
-            # The nearest scripts decide; among them, those that place the section.
-            # When the nearest all leave it an orphan, they decide even though a
-            # farther one places it (RIOT's lpc23xx scripts orphan `.fini0`, which
-            # the AVR script takes): judge() then says so, at warning.
-            best = min(_distance(p.script, here) for p in placements)
-            nearest = [p for p in placements if _distance(p.script, here) == best]
-            deciding = tuple(p for p in nearest if p.verdict != ORPHAN) or tuple(nearest)
         else:
-            deciding = ()
+            # The nearest scripts that match the section decide; but the source's own
+            # scripts (in its folder or below) that all leave it an orphan decide even
+            # when a farther script places it (RIOT's `cpu/lpc23xx/ldscripts/` orphan
+            # `.fini0`, which only the AVR script takes): judge() then says so, at
+            # info.
+            folder = os.path.dirname(here) + os.sep
+            own = [p for p in placements if os.path.abspath(p.script).startswith(folder)]
+            matching = [p for p in placements if p.verdict != ORPHAN]
+            if own and all(p.verdict == ORPHAN for p in own) and matching:
+                deciding = tuple(own)
+            elif matching:
+                best = min(_distance(p.script, here) for p in matching)
+                deciding = tuple(p for p in matching if _distance(p.script, here) == best)
+            else:
+                deciding = tuple(placements)
         unread = len(ranked) - len(repo) if truncated else 0
         return Placements(tuple(placements), deciding, tuple(uncertain), unread)
 
@@ -366,10 +372,55 @@ def _mentions(path: str, word: re.Pattern[str]) -> bool:
     return word.search(_head(path)) is not None
 
 
+#: Folder names too common to say two paths are about the same CPU or board.
+_GENERIC_FOLDERS = frozenset(
+    {
+        "src",
+        "source",
+        "sources",
+        "lib",
+        "libs",
+        "common",
+        "include",
+        "inc",
+        "scripts",
+        "script",
+        "ldscripts",
+        "ld",
+        "linker",
+        "arch",
+        "boards",
+        "board",
+        "cpu",
+        "cpus",
+        "soc",
+        "socs",
+        "mach",
+        "plat",
+        "platform",
+        "platforms",
+        "chip",
+        "chips",
+        "core",
+        "kernel",
+        "boot",
+        "startup",
+        "build",
+        "config",
+        "configs",
+        "port",
+        "ports",
+        "drivers",
+        "hal",
+        "bsp",
+    }
+)
+
+
 def _distance(script: str, here: str) -> tuple[int, int]:
     """How far the script is from the input ``here``, for ranking (smaller is nearer):
-    first the folder names the two paths do not share below their common folder,
-    negated (``boards/renesas/sh1/.../sram.ld`` is nearer to
+    first the folder names the two paths share below their common folder (not counting
+    :data:`_GENERIC_FOLDERS`), negated (``boards/renesas/sh1/.../sram.ld`` is nearer to
     ``arch/renesas/src/sh1/sh1_head.S`` than ``boards/arm/rp23xx/.../memmap.ld``: multi-
     board trees name a CPU in both places), then the folders between them: up from the
     input's folder to the nearest common one, then down to the script's (0: the same
@@ -381,7 +432,7 @@ def _distance(script: str, here: str) -> tuple[int, int]:
         if x != y:
             break
         n += 1
-    shared = len(set(a[n:]) & set(b[n:]))
+    shared = len((set(a[n:]) & set(b[n:])) - _GENERIC_FOLDERS)
     return -shared, (len(b) - n) + (len(a) - n)
 
 
@@ -675,12 +726,17 @@ def judge(found: Placements, section: str, need: int = SHF_ALLOC) -> Verdict | N
             " data), in a segment that may lack PF_X"
         )
     text = f"; no input section description of {names}{more} matches it: {fate}"
-    if keeping:
+    if keeping and not any(p.explicit for p in losing):
+        # Which of them links this file is not written anywhere kernlint reads (RIOT's
+        # lpc23xx scripts orphan `.fini0`, which only the AVR script takes: judged
+        # true; U-Boot's EFI-app scripts beside arm/lib/vectors_m.S orphan `.vectors`,
+        # which the board scripts take: judged false), so say it at info.
         k = keeping[0]
         return Verdict(
-            "warning",
+            "info",
             text + f" (`{k.where()}`, farther from this file, merges it into {k.output}:"
-            " if that is the script this file is linked with, nothing is lost)",
+            " if that is the script this file is linked with, nothing is lost; name the"
+            " script with --script or a target to decide)",
         )
     if found.unread:
         return Verdict(
