@@ -88,7 +88,7 @@ def outputs(folder: Path, prefix: str) -> list[Path]:
     elif re.match(r"kl2\d\d-|kl501-|kl\d{3}-.*-prelink$", folder.name):
         suffixes = (".ld", ".lds", ".x")
     else:
-        suffixes = (".elf", ".o", ".bin", ".efi")  # .efi: PE/COFF (KL7) and ELF (KL708)
+        suffixes = (".elf", ".o", ".bin", ".efi", ".so")  # .efi/.so: UEFI images (KL7)
     return sorted(p for p in folder.iterdir() if p.name.startswith(prefix) and p.suffix in suffixes)
 
 
