@@ -37,6 +37,12 @@ is reported at **info** level only; a region that is exactly the union
 of two or more others that tile it without gaps (TI MSP430's `INFOMEM` = `INFOA` +
 `INFOB`) is not reported at all.
 
+A partial overlap in a script that places sections into regions, where nothing goes
+into one of the two (no `>`, `AT>` or `REGION_ALIAS` names it, no `ORIGIN()` or
+`LENGTH()` reads it), cannot collide there and is info (NuttX's STM32F7 `dtcm`
+declared 128K over `sram1` and used by nothing). A file with only `MEMORY` is judged
+as it stands: the script that INCLUDEs it is the one that uses the regions.
+
 If two names are meant to describe the same memory, say so with `REGION_ALIAS`,
 which this rule understands; for a deliberate partial overlap, suppress the finding
 with `/* kernlint: ignore[KL208] */`.
@@ -70,6 +76,7 @@ MEMORY
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kernlint.context import SCRIPT, Context
@@ -167,6 +174,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         for name in (n.region, n.lma_region)
         if name is not None
     }
+    used |= {n.region for n in ctx.script.walk() if isinstance(n, ast.RegionAlias)}
+    named = used | _named_in_expressions(ctx)
     for i, (node, anchor, start, end) in enumerate(seen):
         for other, other_anchor, o_start, o_end in seen[:i]:
             low, high = max(start, o_start), min(end, o_end)
@@ -174,7 +183,22 @@ def check(ctx: Context) -> Iterator[Finding]:
                 continue
             inner = _containment((start, end), (o_start, o_end))
             if inner is None:
-                yield _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+                f = _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+                idle = [r.name for r in (node, other) if r.name not in named]
+                if idle and used:
+                    # The script places sections in regions, but nothing goes into one
+                    # of these, nor reads its bounds: they cannot collide in this script
+                    # (NuttX's stm32f7 `dtcm`, declared 128K over `sram1`, used by no
+                    # section). A MEMORY-only file (cortex-m-rt's memory.x) is used by
+                    # the script that INCLUDEs it, so it is not judged so.
+                    f = replace(
+                        f,
+                        message=f.message + f"; nothing in this script uses `{idle[0]}`"
+                        " (no `>`, `AT>`, REGION_ALIAS, ORIGIN() or LENGTH() names it), so"
+                        " they cannot collide here",
+                        severity="info",
+                    )
+                yield f
                 continue
             outer = (o_start, o_end) if inner == (start, end) else (start, end)
             if _tiled(outer, [(a, b) for _, _, a, b in seen]):
@@ -186,6 +210,21 @@ def check(ctx: Context) -> Iterator[Finding]:
                 yield _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
                 continue
             yield _contained(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
+
+
+def _named_in_expressions(ctx: Context) -> set[str]:
+    """Regions whose bounds an expression reads: ``ORIGIN(r)``, ``LENGTH(r)`` (a stack
+    or heap placed by symbols, ``__stack_top = ORIGIN(ram) + LENGTH(ram);``)."""
+    from kernlint.ldscript import ast
+
+    return {
+        arg.value
+        for n in ctx.script.walk()
+        for c in ast.walk(n)
+        if isinstance(c, ast.Call) and c.function.upper() in ("ORIGIN", "LENGTH")
+        for arg in c.args
+        if isinstance(arg, ast.Name)
+    }
 
 
 def _kind(region: ast.MemoryRegion) -> str | None:

@@ -271,3 +271,22 @@ def test_ram_declared_over_rom_with_sections_in_both_is_a_warning(tmp_path):
     assert [f.severity for f in lint(tmp_path, only_inner)] == ["info"]
     by_name = text.replace(" (rx)", "").replace(" (wx)", "")
     assert [f.severity for f in lint(tmp_path, by_name)] == ["warning"]
+
+
+def test_partial_overlap_with_an_unused_region_is_info(tmp_path):
+    """NuttX's stm32f7 scripts declare `dtcm` 128K over `sram1` and place nothing in
+    `dtcm` (judged false): nothing can collide in this script. Once a section goes
+    into it, or an expression reads its bounds, it is a warning again."""
+    memory = (
+        "MEMORY {\n  dtcm (rwx) : ORIGIN = 0x20000000, LENGTH = 128K\n"
+        "  sram1 (rwx) : ORIGIN = 0x20010000, LENGTH = 368K\n}\n"
+    )
+    sections = "SECTIONS {{\n  .data : {{ *(.data) }} > sram1\n{}}}\n"
+    (f,) = lint(tmp_path, memory + sections.format(""))
+    assert f.severity == "info" and "nothing in this script uses `dtcm`" in f.message
+    placed = memory + sections.format("  .fast : { *(.fast) } > dtcm\n")
+    assert [f.severity for f in lint(tmp_path, placed)] == ["warning"]
+    read = memory + sections.format("  __stack = ORIGIN(dtcm) + LENGTH(dtcm);\n")
+    assert [f.severity for f in lint(tmp_path, read)] == ["warning"]
+    # MEMORY alone (a memory.x the main script INCLUDEs): the includer uses them.
+    assert [f.severity for f in lint(tmp_path, memory)] == ["warning"]
