@@ -40,8 +40,9 @@ of two or more others that tile it without gaps (TI MSP430's `INFOMEM` = `INFOA`
 A partial overlap in a script that places sections into regions, where nothing goes
 into one of the two (no `>`, `AT>` or `REGION_ALIAS` names it, no `ORIGIN()` or
 `LENGTH()` reads it), cannot collide there and is info (NuttX's STM32F7 `dtcm`
-declared 128K over `sram1` and used by nothing). A file with only `MEMORY` is judged
-as it stands: the script that INCLUDEs it is the one that uses the regions.
+declared 128K over `sram1` and used by nothing). A file with only `MEMORY`, or that
+hands regions on with `REGION_ALIAS` (the `memory.x` of cortex-m-rt and riscv-rt), is
+judged as it stands: the script that INCLUDEs it is the one that uses the regions.
 
 If two names are meant to describe the same memory, say so with `REGION_ALIAS`,
 which this rule understands; for a deliberate partial overlap, suppress the finding
@@ -174,8 +175,8 @@ def check(ctx: Context) -> Iterator[Finding]:
         for name in (n.region, n.lma_region)
         if name is not None
     }
-    used |= {n.region for n in ctx.script.walk() if isinstance(n, ast.RegionAlias)}
-    named = used | _named_in_expressions(ctx)
+    aliased = {n.region for n in ctx.script.walk() if isinstance(n, ast.RegionAlias)}
+    named = used | aliased | _named_in_expressions(ctx)
     for i, (node, anchor, start, end) in enumerate(seen):
         for other, other_anchor, o_start, o_end in seen[:i]:
             low, high = max(start, o_start), min(end, o_end)
@@ -185,12 +186,13 @@ def check(ctx: Context) -> Iterator[Finding]:
             if inner is None:
                 f = _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
                 idle = [r.name for r in (node, other) if r.name not in named]
-                if idle and used:
+                if idle and used and not aliased:
                     # The script places sections in regions, but nothing goes into one
                     # of these, nor reads its bounds: they cannot collide in this script
                     # (NuttX's stm32f7 `dtcm`, declared 128K over `sram1`, used by no
-                    # section). A MEMORY-only file (cortex-m-rt's memory.x) is used by
-                    # the script that INCLUDEs it, so it is not judged so.
+                    # section). A MEMORY file without SECTIONS, or one that hands its
+                    # regions on by REGION_ALIAS (cortex-m-rt's and riscv-rt's memory.x),
+                    # is used by the script that INCLUDEs it, so it is not judged so.
                     f = replace(
                         f,
                         message=f.message + f"; nothing in this script uses `{idle[0]}`"

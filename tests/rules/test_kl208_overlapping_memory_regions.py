@@ -290,3 +290,14 @@ def test_partial_overlap_with_an_unused_region_is_info(tmp_path):
     assert [f.severity for f in lint(tmp_path, read)] == ["warning"]
     # MEMORY alone (a memory.x the main script INCLUDEs): the includer uses them.
     assert [f.severity for f in lint(tmp_path, memory)] == ["warning"]
+
+
+def test_a_memory_x_that_aliases_regions_is_judged_as_it_stands(tmp_path):
+    """embassy's nrf54l15 `memory.x`: `REGION_HEAP` overlaps `RAM`, and riscv-rt's
+    `link.x`, which INCLUDEs it, places the heap there (judged true)."""
+    text = (
+        "MEMORY {\n  RAM : ORIGIN = 0x20020000, LENGTH = 128K - 512\n"
+        "  REGION_HEAP : ORIGIN = 0x2003f000, LENGTH = 0xf000\n}\n"
+        'REGION_ALIAS("REGION_TEXT", RAM);\nREGION_ALIAS("REGION_BSS", RAM);\n'
+    )
+    assert [f.severity for f in lint(tmp_path, text)] == ["warning"]
