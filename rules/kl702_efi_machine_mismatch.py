@@ -12,8 +12,10 @@ reported: kernlint does not guess the firmware from other names (`grubx64.efi`).
 A firmware starts only images of its own machine type (UEFI 2.10, 2.1.1 "UEFI
 Images"). OVMF 2022.11 (x64) refuses an AArch64 image as `BOOTX64.EFI` with
 `BdsDxe: failed to load Boot0001 ... : Unsupported`; an IA32 image is loaded and then
-`BdsDxe: failed to start Boot0001 ... : Unsupported`. AAVMF says `Image type X64
-can't be loaded on AARCH64 UEFI system.` The usual causes: the wrong `--target`
+`BdsDxe: failed to start Boot0001 ... : Unsupported`; AAVMF 2022.11 (Debian
+`qemu-efi-aarch64`) refuses the x64 image as `BOOTAA64.EFI` with `failed to load
+... : Unsupported`, and EDK2's debug builds add `Image type X64 can't be loaded on
+AARCH64 UEFI system.` (`CoreLoadPeImage`). The usual causes: the wrong `--target`
 (`x86_64-unknown-uefi` for an ARM board), a host-built image copied onto another
 machine's ESP, or a file copied under the wrong `BOOT<ARCH>.EFI` name.
 
@@ -35,7 +37,7 @@ clang --target=aarch64-unknown-windows ... -o esp/EFI/BOOT/BOOTAA64.EFI main.c
 - EDK2 `MdeModulePkg/Core/Dxe/Image/Image.c` (`CoreLoadPeImage`: machine type not
   supported, EFI_UNSUPPORTED), `MdePkg/Library/BasePeCoffLib/BasePeCoff.c`
   (`PeCoffLoaderGetPeHeader`, `PeCoffLoaderImageFormatSupported`).
-- `tests/pe/test_ovmf.py`: the samples booted in OVMF 2022.11.
+- `tests/pe/test_ovmf.py`: the samples booted in OVMF and AAVMF 2022.11.
 """
 
 from __future__ import annotations

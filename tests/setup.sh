@@ -14,8 +14,9 @@ PKGS="binutils gcc make nasm lld elfutils grub-common python3-venv
 # would pull in a GTK/SDL front end and UEFI firmware the tests never use.
 BOOT_PKGS="qemu-system-x86 grub-pc-bin xorriso mtools"
 # The UEFI samples (KL7, tests/pe): clang with lld-link builds them (lld is above),
-# gnu-efi's linker script the gnu-efi style one, and Debian's OVMF 2022.11 boots them.
-BOOT_PKGS="$BOOT_PKGS clang gnu-efi ovmf"
+# gnu-efi's linker script and crt0 the gnu-efi style ones, and Debian's OVMF 2022.11
+# boots them (AAVMF on qemu-system-aarch64 the AArch64 one).
+BOOT_PKGS="$BOOT_PKGS clang gnu-efi ovmf qemu-system-arm qemu-efi-aarch64"
 not_installed() {
     out=""
     for p in "$@"; do

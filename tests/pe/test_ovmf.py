@@ -143,3 +143,20 @@ def test_section_below_image_base_objcopy(tmp_path):
     (finding,) = run.report["findings"]
     assert finding["rule"] == "KL705" and finding["location"]["section"] == ".linux"
     assert "placed below ImageBase" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    "name,expected,rule",
+    [("bad-aa64.efi", "boots", None), ("good-x64.efi", "load:Unsupported", "KL702")],
+)
+def test_aavmf_runs_only_aarch64_images(name, expected, rule, tmp_path):
+    """The other side of KL702, in Debian's AAVMF 2022.11 (qemu-system-aarch64, virt):
+    the AArch64 build boots as BOOTAA64.EFI, the x64 one is refused (this release
+    build prints no `Image type X64 can't be loaded on AARCH64 UEFI system.`)."""
+    image = ROOT / "samples" / "kl702-efi-machine-mismatch" / name
+    _assert_firmware(ovmf.ovmf_boot(image, firmware=ovmf.AA64), expected, name)
+    target = tmp_path / "EFI" / "BOOT" / "BOOTAA64.EFI"
+    target.parent.mkdir(parents=True)
+    shutil.copy(image, target)
+    run = kernlint("check", "--format", "json", str(target), cwd=tmp_path)
+    assert run.rules == ({rule} if rule else set()), run.report["findings"]

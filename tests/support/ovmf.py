@@ -1,7 +1,8 @@
 """Ground truth by booting a UEFI image in OVMF: Debian's ``ovmf`` 2022.11 (EDK2) in
 ``qemu-system-x86_64`` 7.2, TCG, the image installed as the removable-media boot
 loader ``\\EFI\\BOOT\\BOOTX64.EFI`` of a FAT drive QEMU makes from a folder
-(``-drive file=fat:rw:DIR,format=raw``).
+(``-drive file=fat:rw:DIR,format=raw``); or in AAVMF (``qemu-efi-aarch64``) on
+``qemu-system-aarch64 -M virt`` as ``BOOTAA64.EFI`` (:data:`AA64`).
 
 Success convention: a sample application prints :data:`UEFI_OK` through
 ``ConOut->OutputString`` (OVMF copies ConOut to the serial console, QEMU's stdout
@@ -45,6 +46,35 @@ HARNESS_VERSION = 1
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS.fd")
 QEMU = "qemu-system-x86_64"
+
+
+@dataclass(frozen=True)
+class Firmware:
+    """An EDK2 firmware build and the QEMU machine that runs it: ``boot_name`` is the
+    removable-media file name it starts (UEFI 2.10, 3.5.1.1), ``drive`` how the FAT
+    folder is attached."""
+
+    name: str
+    qemu: str
+    code: Path
+    vars: Path
+    machine: tuple[str, ...]
+    drive: str
+    boot_name: str
+
+
+#: Debian's OVMF 2022.11 (``ovmf``) on QEMU's default PC, IDE disk.
+X64 = Firmware("OVMF", QEMU, OVMF_CODE, OVMF_VARS, (), "", "BOOTX64.EFI")
+#: Debian's AAVMF 2022.11 (``qemu-efi-aarch64``) on QEMU's ``virt`` board, virtio disk.
+AA64 = Firmware(
+    "AAVMF",
+    "qemu-system-aarch64",
+    Path("/usr/share/AAVMF/AAVMF_CODE.fd"),
+    Path("/usr/share/AAVMF/AAVMF_VARS.fd"),
+    ("-M", "virt", "-cpu", "cortex-a57"),
+    ",if=virtio",
+    "BOOTAA64.EFI",
+)
 #: Seconds a boot may take (OVMF reaches its boot manager in ~5 s under TCG).
 TIMEOUT = 40.0
 
@@ -86,15 +116,15 @@ class OvmfResult:
         return next((ln for ln in self.serial.splitlines() if _FAILED.search(ln)), None)
 
 
-def missing() -> list[str]:
-    """What is missing to boot in OVMF."""
-    out = [] if shutil.which(QEMU) else [QEMU]
-    return out + [str(p) for p in (OVMF_CODE, OVMF_VARS) if not p.is_file()]
+def missing(firmware: Firmware = X64) -> list[str]:
+    """What is missing to boot in ``firmware``."""
+    out = [] if shutil.which(firmware.qemu) else [firmware.qemu]
+    return out + [str(p) for p in (firmware.code, firmware.vars) if not p.is_file()]
 
 
-def require() -> None:
-    """Skip the calling test when OVMF or QEMU is missing (fail under ``CI``)."""
-    gone = missing()
+def require(firmware: Firmware = X64) -> None:
+    """Skip the calling test when the firmware or QEMU is missing (fail under ``CI``)."""
+    gone = missing(firmware)
     if not gone:
         return
     if os.environ.get("CI"):
@@ -117,30 +147,33 @@ def _cache_dir() -> Path:
     return d
 
 
-def ovmf_boot(image: Path, timeout: float = TIMEOUT) -> OvmfResult:
-    """Boot ``image`` as ``\\EFI\\BOOT\\BOOTX64.EFI`` in OVMF (cached by content)."""
-    require()
-    key = _digest(Path(image), OVMF_CODE, OVMF_VARS)
+def ovmf_boot(image: Path, timeout: float = TIMEOUT, firmware: Firmware = X64) -> OvmfResult:
+    """Boot ``image`` as ``\\EFI\\BOOT\\BOOTX64.EFI`` in OVMF, or as the removable-media
+    boot loader of another ``firmware`` (``AA64``: ``BOOTAA64.EFI`` in AAVMF); cached
+    by content."""
+    require(firmware)
+    key = _digest(Path(image), firmware.code, firmware.vars)
     cached = _cache_dir() / f"{key}.json"
     if cached.is_file():
         with open(cached) as f:
             return OvmfResult(**json.load(f))
-    result = _boot(Path(image), timeout)
+    result = _boot(Path(image), timeout, firmware)
     tmp = cached.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(asdict(result)))
     os.replace(tmp, cached)
     return result
 
 
-def _boot(image: Path, timeout: float) -> OvmfResult:
+def _boot(image: Path, timeout: float, firmware: Firmware = X64) -> OvmfResult:
     with tempfile.TemporaryDirectory(prefix="kernlint-ovmf-") as tmp:
         esp = Path(tmp) / "esp"
         (esp / "EFI" / "BOOT").mkdir(parents=True)
-        shutil.copy(image, esp / "EFI" / "BOOT" / "BOOTX64.EFI")
+        shutil.copy(image, esp / "EFI" / "BOOT" / firmware.boot_name)
         vars_copy = Path(tmp) / "vars.fd"
-        shutil.copy(OVMF_VARS, vars_copy)
+        shutil.copy(firmware.vars, vars_copy)
         cmd = [
-            QEMU,
+            firmware.qemu,
+            *firmware.machine,
             "-nodefaults",
             "-accel",
             "tcg",
@@ -155,11 +188,11 @@ def _boot(image: Path, timeout: float) -> OvmfResult:
             "none",
             "-no-reboot",
             "-drive",
-            f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+            f"if=pflash,format=raw,readonly=on,file={firmware.code}",
             "-drive",
             f"if=pflash,format=raw,file={vars_copy}",
             "-drive",
-            f"file=fat:rw:{esp},format=raw",
+            f"file=fat:rw:{esp},format=raw{firmware.drive}",
         ]
         start = time.monotonic()
         proc = subprocess.Popen(
