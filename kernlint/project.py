@@ -122,6 +122,9 @@ class Placement:
     line: int | None = None
     why: str = ""
     explicit: bool = False
+    #: The output section holds a `. = ALIGN(n)` that makes ld pad (and allocate) it
+    #: whenever the inputs do not end on that boundary.
+    padded: bool = False
 
     @property
     def loses(self) -> bool:
@@ -185,6 +188,7 @@ class _Desc:
     line: int
     out_type: str | None
     out_data: bool  # the output section holds data statements or a constant `. += N`
+    out_align: bool  # it holds `. = ALIGN(n)`, n > 1, which pads when it moves `.`
     discard: bool
     file_pattern: str | None
     file_exclude: tuple[str, ...]
@@ -486,6 +490,7 @@ def _descriptions(script: _Script) -> list[_Desc]:
                 isinstance(s, ast.Data) or (isinstance(s, ast.Assignment) and _grows(s))
                 for s in statements
             )
+            align = any(isinstance(s, ast.Assignment) and _aligns(s) for s in statements)
             out_type = node.type.kind if isinstance(node, ast.OutputSection) and node.type else None
             discard = node.name == "/DISCARD/"
             span = node.name_span or node.span
@@ -499,6 +504,7 @@ def _descriptions(script: _Script) -> list[_Desc]:
                         span.line,
                         out_type,
                         data,
+                        align,
                         discard,
                         s.file.pattern if s.file else None,
                         s.file.exclude if s.file else (),
@@ -509,6 +515,25 @@ def _descriptions(script: _Script) -> list[_Desc]:
                 )
     script.descriptions = out
     return out
+
+
+def _aligns(a) -> bool:
+    """``. = ALIGN(n)`` with a constant n > 1: ld pads the output section when that
+    moves the location counter (unless the inputs end on the boundary), which makes
+    it allocated (managarm's `.trampoline : { *(.trampoline) . = ALIGN(0x1000); }`,
+    checked with ld 2.40)."""
+    from kernlint.ldscript import ast
+
+    e = a.expr
+    return (
+        a.target == "."
+        and a.op == "="
+        and isinstance(e, ast.Call)
+        and e.function.upper() == "ALIGN"
+        and len(e.args) == 1
+        and isinstance(e.args[0], ast.Number)
+        and e.args[0].value > 1
+    )
 
 
 def _grows(a) -> bool:
@@ -653,7 +678,10 @@ def _place(
     if need == SHF_ALLOC and target.out_data:
         return Placement(verdict=MERGED, why="with data statements that allocate it", **base)
     what = "allocated" if need == SHF_ALLOC else "executable"
-    return Placement(verdict=ALONE, why=f"no {what} input section goes there with it", **base)
+    padded = need == SHF_ALLOC and target.out_align
+    return Placement(
+        verdict=ALONE, why=f"no {what} input section goes there with it", padded=padded, **base
+    )
 
 
 def _flag_text(flags: int) -> str:
@@ -715,6 +743,13 @@ def judge(found: Placements, section: str, need: int = SHF_ALLOC) -> Verdict | N
         if keeping:
             k = keeping[0]
             text += f" (`{k.where()}` merges it into {k.output}, {k.why})"
+        if all(a.padded for a in alone):
+            return Verdict(
+                "info",
+                text + f"; but {p.output} holds a `. = ALIGN(...)`, and GNU ld pads and so"
+                " allocates the output section whenever that moves the location counter,"
+                " which it does unless the section's code ends on the boundary",
+            )
         return Verdict(None, text)
     names = ", ".join(f"`{_short(p.script)}`" for p in losing[:3])
     more = f" and {len(losing) - 3} more" if len(losing) > 3 else ""

@@ -420,3 +420,24 @@ def test_a_script_naming_the_same_cpu_is_nearer_than_a_sibling_board(tmp_path):
         },
     )
     assert _check(repo / "arch/renesas/src/sh1/sh1_head.S") == []
+
+
+@needs
+def test_an_align_inside_the_output_section_allocates_it_when_it_pads(tmp_path):
+    """managarm's `.trampoline` alone in its output section, with `. = ALIGN(0x1000)`
+    after it (judged false): GNU ld pads the section and makes it `A` unless the code
+    already ends on the boundary, so the verdict is info, saying when it holds."""
+    script = (
+        "SECTIONS { . = 1M; .text : { *(.text) } .tramp : { *(.trampoline) . = ALIGN(0x1000); } }"
+    )
+    src = _as(tmp_path, "t.S", "\t.section .trampoline\n\t.globl _start\n_start:\thlt\n")
+    assert "A" in readelf(_link(tmp_path, script, "t.o")).section(".tramp").flags
+    page = _as(
+        tmp_path, "p.S", "\t.section .trampoline\n\t.globl _start\n_start:\t.fill 4096,1,0x90\n"
+    )
+    assert "A" not in readelf(_link(tmp_path, script, "p.o")).section(".tramp").flags
+    (f,) = _check(src, tmp_path / "link.ld")
+    assert f.severity == "info" and "pads" in f.message
+    (tmp_path / "link.ld").write_text(script.replace(" . = ALIGN(0x1000);", ""))
+    assert [f.severity for f in _check(src, tmp_path / "link.ld")] == ["error"]
+    assert page.exists()
