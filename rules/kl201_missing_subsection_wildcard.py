@@ -25,12 +25,11 @@ Whether such subsections exist is a fact of the build, not of the script, so:
   Make, CMake, Meson, Cargo... in the script's folder and above): a **warning** where
   they name `-ffunction-sections` (for `.text`) or `-fdata-sections` (for `.rodata`,
   `.data`, `.bss`), or the project is a Cargo one (rustc splits both by default);
-  for `.text` also when no build file is found, as many C builds and every Rust
-  build split functions. An **info** note otherwise: where the build files name no
-  such option, where the script itself names some subsections of the family
-  (`*(.text.hot .text.unlikely)`, `*(.data..percpu)`: the author places them by
-  hand), and for `.rodata`/`.data`/`.bss` with no build file (C builds rarely use
-  `-fdata-sections`).
+  An **info** note otherwise: where the build files name no such option, where the
+  script itself names some subsections of the family (`*(.text.hot .text.unlikely)`,
+  `*(.data..percpu)`: the author places them by hand), and where no build file is
+  found (the verdict then rests on flags kernlint cannot see: arjun024/mkernel, built
+  by three commands in its README without `-ffunction-sections`, gets the note).
 
 ## Why is this bad?
 With `-ffunction-sections` every function goes into its own `.text.<name>` section
@@ -287,9 +286,8 @@ def _without_objects(ctx: Context, placed, family: str) -> tuple[str, str]:
     """Severity and what the verdict rests on, for a finding made from the script alone:
     a warning where the build splits the family into subsections (the build files name
     `-ffunction-sections`/`-fdata-sections`, or it is a Cargo project, see
-    :mod:`kernlint.buildfacts`) and for `.text` when no build file is found; info where
-    the build files say it does not, where the script names subsections itself, and
-    for `.rodata`/`.data`/`.bss` (C builds rarely use `-fdata-sections`)."""
+    :mod:`kernlint.buildfacts`); info where the build files say it does not, where
+    the script names subsections itself, and where no build file is found."""
     from kernlint.buildfacts import build_facts
 
     facts = build_facts(ctx.path)
@@ -303,9 +301,10 @@ def _without_objects(ctx: Context, placed, family: str) -> tuple[str, str]:
         return "info", f"; this script names some `{family}.` subsections itself{need}"
     if facts.known:
         return "info", f"; the build files around this script name no {option}{need}"
-    if family == ".text":
-        return "warning", ""
-    return "info", f"; C builds rarely use {option}{need}"
+    return "info", (
+        f"; no build file beside or above this script says whether it compiles with"
+        f" {option} (rustc does by default; C builds only when asked){need}"
+    )
 
 
 def check(ctx: Context) -> Iterator[Finding]:

@@ -104,6 +104,10 @@ def _evidence(template: Template) -> str:
         first, more = template.splices[0], len(template.splices) - 1
         tail = f" and {more} more" if more else ""
         parts.append(f"C preprocessor: a `\\` line continuation at line {first}{tail}")
+    elif template.cpp_comments:
+        first, more = template.cpp_comments[0], len(template.cpp_comments) - 1
+        tail = f" and {more} more" if more else ""
+        parts.append(f"C preprocessor: a `//` comment at line {first}{tail}")
     if template.markers:
         names = list(dict.fromkeys(f"`{m.text}`" for m in template.markers))
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -117,7 +121,7 @@ def _evidence(template: Template) -> str:
 def _fix(template: Template, name: str) -> str:
     """How to lint the script made from the template."""
     generated = _generated(name)
-    if template.directives or template.splices or not template.markers:
+    if template.directives or template.splices or template.cpp_comments or not template.markers:
         first = (
             "give kernlint the build's preprocessor and it lints the result at this file's"
             ' lines (`preprocessor = ["cpp", "-undef", "-x", "c", <the build\'s -D/-I'

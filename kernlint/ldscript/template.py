@@ -134,6 +134,9 @@ class Template:
     suffix: str | None
     #: Lines ending in a backslash the C preprocessor joins with the next (:func:`splices`).
     splices: tuple[int, ...] = ()
+    #: Lines with a `//` comment, which only the C preprocessor removes
+    #: (:func:`cpp_comments`).
+    cpp_comments: tuple[int, ...] = ()
 
     @property
     def first(self) -> tuple[int, int, int]:
@@ -142,13 +145,14 @@ class Template:
         spots = [(d.line, d.column, d.end_column) for d in self.directives[:1]]
         spots += [(m.line, m.column, m.end_column) for m in self.markers[:1]]
         spots += [(line, 1, 1) for line in self.splices[:1]]
+        spots += [(line, 1, 1) for line in self.cpp_comments[:1]]
         return min(spots) if spots else (1, 1, 1)
 
     @property
     def syntaxes(self) -> list[str]:
         """What the template is written in, for messages: ``C preprocessor`` and the
         marker styles, in that order."""
-        out = ["C preprocessor"] if self.directives or self.splices else []
+        out = ["C preprocessor"] if self.directives or self.splices or self.cpp_comments else []
         out += list(dict.fromkeys(m.style for m in self.markers))
         return out
 
@@ -440,6 +444,33 @@ def splices(text: str, directive_lines: frozenset[int] = frozenset()) -> list[in
     return out
 
 
+def cpp_comments(text: str) -> list[int]:
+    """Lines of ``text`` holding a `//` comment outside `/* */` comments, `#` comments
+    and strings, at the start of the line or after a blank or `;`: the C preprocessor
+    removes it (C17 6.4.9), GNU ld 2.40 stops on it with "syntax error" (U-Boot's m68k
+    `u-boot.lds` and NuttX's `dramboot.ld` open with `//` lines; their builds run cpp
+    on them). A script that holds one is a template; handed to ld as it is (a target's
+    `script`, `--script`), KL212 reports it."""
+    if "//" not in text:
+        return []
+    comments = _comment_ranges(text)
+    out: list[int] = []
+    for number, offset, line in _lines(text):
+        at = line.find("//")
+        while at >= 0:
+            before = line[:at]
+            if (
+                (not before.strip() or before[-1] in " \t;")
+                and before.count('"') % 2 == 0
+                and not _inside(comments, offset + at)
+                and not _in_hash_comment(line, at)
+            ):
+                out.append(number)
+                break
+            at = line.find("//", at + 2)
+    return out
+
+
 def find_template(path: str, text: str) -> Template | None:
     """The template evidence of ``text`` (directives and markers), with the template
     ending of ``path``'s name; None when the text holds neither (whatever its name:
@@ -448,9 +479,12 @@ def find_template(path: str, text: str) -> Template | None:
     lines = frozenset(d.line for d in found)
     marks = markers(text, lines)
     joined = splices(text, lines)
-    if not found and not marks and not joined:
+    slashes = [n for n in cpp_comments(text) if n not in lines]
+    if not found and not marks and not joined and not slashes:
         return None
-    return Template(tuple(found), tuple(marks), template_suffix(path), tuple(joined))
+    return Template(
+        tuple(found), tuple(marks), template_suffix(path), tuple(joined), tuple(slashes)
+    )
 
 
 # ----------------------------------------------------------------------------- linked

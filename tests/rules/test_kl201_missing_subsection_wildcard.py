@@ -253,7 +253,9 @@ def test_with_objects_only_real_orphans(tmp_path, flags, orphans):
 @pytest.mark.parametrize(
     "build, text, data",
     [
-        (None, "warning", "info"),  # no build file: `.text` as before, data families a note
+        # No build file: the flags cannot be seen, so every family is a note (the `.text`
+        # warning fired falsely on arjun024/mkernel, built from its README's commands).
+        (None, "info", "info"),
         ({"Makefile": "CFLAGS += -O2\n"}, "info", "info"),
         ({"Makefile": "CFLAGS += -O2 -ffunction-sections\n"}, "warning", "info"),
         ({"Makefile": "CFLAGS += -ffunction-sections -fdata-sections\n"}, "warning", "warning"),

@@ -173,6 +173,8 @@ def test_a_copied_template_includes_what_its_build_puts_beside_the_copy(tmp_path
         ("  . = {{ kernel_base }};", "`{{ }}` markers `{{ kernel_base }}`"),
         ("{% if smp %}\n{% endif %}", "`{% %}` markers"),
         ("MEMORY { ram : ORIGIN = BASE,\\\n LENGTH = SIZE }", "a `\\` line continuation"),
+        ("// SPDX-License-Identifier: GPL-2.0+", "a `//` comment at line 2"),
+        ("  . = 0x100000; // load address", "a `//` comment at line 2"),
     ],
 )
 def test_template_content_in_a_plain_name(tmp_path, line, evidence):
@@ -299,3 +301,17 @@ def test_generated_beside_its_template_is_kl212(tmp_path, template):
     path = write(tmp_path, "kernel.ld", BODY.replace("0x100000", "%KERNEL_BASE%"))
     rules = [f.rule for f in every_rule(path)]
     assert rules == ["KL002", "KL212"]
+
+
+@needs_gnu
+def test_a_cpp_comment_given_with_script_is_kl002(tmp_path):
+    """GNU ld stops on `//` (U-Boot's m68k `u-boot.lds` and NuttX's `dramboot.ld` open
+    with `//` lines, and their builds run cpp on them): found in the tree it is a
+    template note; handed to ld as it is, the syntax error GNU ld gives."""
+    path = write(tmp_path, "kernel.ld", "// SPDX-License-Identifier: GPL-2.0+\n" + BODY)
+    assert "syntax error" in link(tmp_path, path).stderr
+    assert [(f.rule, f.severity) for f in every_rule(path)] == [(RULE, "info")]
+    found = every_rule(path, Config(scripts=(str(path),)))
+    assert [(f.rule, f.severity) for f in found] == [("KL002", "error")]
+    quoted = write(tmp_path, "quoted.ld", 'INPUT("//server/lib.a")\n' + BODY)
+    assert RULE not in [f.rule for f in every_rule(quoted)]
