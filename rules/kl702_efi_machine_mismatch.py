@@ -66,7 +66,7 @@ LOG_PATTERNS = (
         " which.",
         'BdsDxe: failed to load Boot0001 "UEFI QEMU HARDDISK QM00001 " from'
         " PciRoot(0x0)/Pci(0x1,0x1)/Ata(Primary,Master,0x0): Unsupported",
-        related=("KL706", "KL701"),
+        alternatives=("KL706", "KL701"),
     ),
     LogPattern(
         "edk2",

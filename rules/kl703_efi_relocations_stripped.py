@@ -64,7 +64,7 @@ LOG_PATTERNS = (
         " (KL708). Run `kernlint check` on the image (`--artifacts`) to see which.",
         'BdsDxe: failed to load Boot0001 "UEFI QEMU HARDDISK QM00001 " from'
         " PciRoot(0x0)/Pci(0x1,0x1)/Ata(Primary,Master,0x0): Not Found",
-        related=("KL701", "KL708"),
+        alternatives=("KL701", "KL708"),
     ),
 )
 

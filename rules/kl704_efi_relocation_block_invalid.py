@@ -78,7 +78,7 @@ LOG_PATTERNS = (
         " (`--artifacts`) to see which block or section.",
         'BdsDxe: failed to load Boot0001 "UEFI QEMU HARDDISK QM00001 " from'
         " PciRoot(0x0)/Pci(0x1,0x1)/Ata(Primary,Master,0x0): Load Error",
-        related=("KL705",),
+        alternatives=("KL705",),
     ),
     LogPattern(
         "shim",
