@@ -48,7 +48,9 @@ def read_pe(path: str) -> PeImage:
     try:
         import lief
     except ImportError:
-        raise InputError(path, "reading PE/COFF images needs LIEF (pip install lief)") from None
+        raise InputError(
+            path, "reading PE/COFF images needs LIEF (pip install 'kernlint[uefi]')"
+        ) from None
     _quiet(lief)
     binary = lief.PE.parse(path)
     if binary is None:
