@@ -85,3 +85,21 @@ def test_malformed_pe_is_one_input_error(tmp_path):
     cut.write_bytes(sample("kl703", "good-dynamic.efi").read_bytes()[:200])
     (f,) = run([str(cut)], select_rules()).findings
     assert f.rule == "KL001" and "malformed PE/COFF image" in f.message
+
+
+def test_without_lief_a_pe_file_is_one_input_error():
+    """LIEF is the `uefi` extra: without it a PE file gets one KL001 line saying so."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; sys.modules['lief'] = None\n"
+        "from kernlint.engine import run, select_rules\n"
+        f"(f,) = run([{str(sample('kl703', 'good-dynamic.efi'))!r}], select_rules()).findings\n"
+        "print(f.rule, f.message)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert (
+        out.stdout.strip()
+        == "KL001 reading PE/COFF images needs LIEF (pip install 'kernlint[uefi]')"
+    )
