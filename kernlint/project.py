@@ -814,3 +814,23 @@ def section_verdict(ctx, name: str, sh_flags: int, need: int, files: Sequence[st
     found = ctx.project.place(ctx.path, name, files, sh_flags, need)
     verdict = judge(found, name, need)
     return False if verdict is None else verdict
+
+
+def scripts_around(ctx) -> list[str]:
+    """The scripts that may INCLUDE the input of ``ctx`` (a :class:`Context`): those of
+    the run, of the configured targets and of its repository, the nearest folder
+    first; empty outside a run."""
+    project = ctx.project
+    if project is None:
+        return []
+    paths = [*project.run_scripts, *project.walked_scripts]
+    paths += [p for p in ctx.config.target_paths() if p not in paths]
+    paths += project.repository_scripts(ctx.path)
+    here = os.path.dirname(os.path.abspath(ctx.path))
+
+    def distance(p: str) -> int:
+        there = os.path.dirname(os.path.abspath(p))
+        common = os.path.commonpath([here, there])
+        return here.count(os.sep) + there.count(os.sep) - 2 * common.count(os.sep)
+
+    return sorted(dict.fromkeys(paths), key=distance)

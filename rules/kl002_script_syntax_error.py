@@ -242,31 +242,13 @@ def _namesakes(ctx: Context, diag) -> str:
     return f" (the repository has a file of that name: {folders} would find it)"
 
 
-def _scripts_around(ctx: Context) -> list[str]:
-    """The scripts that may INCLUDE ``ctx.path``: those of the run, of the configured
-    targets and of its repository, the nearest folder first."""
-    project = ctx.project
-    if project is None:
-        return []
-    paths = [*project.run_scripts, *project.walked_scripts]
-    paths += [p for p in ctx.config.target_paths() if p not in paths]
-    paths += project.repository_scripts(ctx.path)
-    here = os.path.dirname(os.path.abspath(ctx.path))
-
-    def distance(p: str) -> int:
-        there = os.path.dirname(os.path.abspath(p))
-        common = os.path.commonpath([here, there])
-        return here.count(os.sep) + there.count(os.sep) - 2 * common.count(os.sep)
-
-    return sorted(dict.fromkeys(paths), key=distance)
-
-
 def _where(ctx: Context) -> tuple[str, bool]:
     """The context the main file is INCLUDEd in by a script around it, and whether a
     ``;`` follows that INCLUDE (``("script", False)`` when none includes it)."""
     from kernlint.ldscript.recognise import includer_of
+    from kernlint.project import scripts_around
 
-    found = includer_of(ctx.path, _scripts_around(ctx))
+    found = includer_of(ctx.path, scripts_around(ctx))
     return ("script", False) if found is None else (found[1], found[2])
 
 
@@ -277,9 +259,10 @@ def _not_a_script(ctx: Context, err):
     toolchain's linker file; ``(error, note)`` for a fragment with a syntax error in
     the context it is included in; else None."""
     from kernlint.ldscript import recognise
+    from kernlint.project import scripts_around
 
     text = ctx.script_text or ""
-    includer = recognise.includer_of(ctx.path, _scripts_around(ctx))
+    includer = recognise.includer_of(ctx.path, scripts_around(ctx))
     frag = recognise.fragment(ctx.path, text, includer)
     if frag is not None and frag.error is None:
         return Finding(

@@ -40,9 +40,12 @@ of two or more others that tile it without gaps (TI MSP430's `INFOMEM` = `INFOA`
 A partial overlap in a script that places sections into regions, where nothing goes
 into one of the two (no `>`, `AT>` or `REGION_ALIAS` names it, no `ORIGIN()` or
 `LENGTH()` reads it), cannot collide there and is info (NuttX's STM32F7 `dtcm`
-declared 128K over `sram1` and used by nothing). A file with only `MEMORY`, or that
-hands regions on with `REGION_ALIAS` (the `memory.x` of cortex-m-rt and riscv-rt), is
-judged as it stands: the script that INCLUDEs it is the one that uses the regions.
+declared 128K over `sram1` and used by nothing). A file with only `MEMORY` is judged by
+the scripts that take its regions: those of the repository that INCLUDE it, and those
+beside it that place sections in regions only it declares (NuttX's `memory.ld`,
+linked as `-T memory.ld -T kernel-space.ld`), or as it stands when none does or when it hands
+regions on with `REGION_ALIAS` (the `memory.x` of cortex-m-rt and riscv-rt, INCLUDEd by
+the crate's `link.x`).
 
 If two names are meant to describe the same memory, say so with `REGION_ALIAS`,
 which this rule understands; for a deliberate partial overlap, suppress the finding
@@ -76,6 +79,7 @@ MEMORY
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -176,7 +180,16 @@ def check(ctx: Context) -> Iterator[Finding]:
         if name is not None
     }
     aliased = {n.region for n in ctx.script.walk() if isinstance(n, ast.RegionAlias)}
-    named = used | aliased | _named_in_expressions(ctx)
+    named = used | aliased | _named_in_expressions(ctx.script)
+    where = "this script"
+    if not used and not aliased:
+        # A MEMORY file the repository's scripts INCLUDE, or that scripts beside it
+        # use: what they place decides (NuttX's stm32f769i-disco `memory.ld`, linked
+        # with kernel-space.ld or user-space.ld, neither of which uses `dtcm`).
+        by_includers = _used_by_includers(ctx, set(regions))
+        if by_includers is not None:
+            used, named = by_includers, by_includers | named
+            where = "this script or the scripts linked with it"
     for i, (node, anchor, start, end) in enumerate(seen):
         for other, other_anchor, o_start, o_end in seen[:i]:
             low, high = max(start, o_start), min(end, o_end)
@@ -195,7 +208,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                     # is used by the script that INCLUDEs it, so it is not judged so.
                     f = replace(
                         f,
-                        message=f.message + f"; nothing in this script uses `{idle[0]}`"
+                        message=f.message + f"; nothing in {where} uses `{idle[0]}`"
                         " (no `>`, `AT>`, REGION_ALIAS, ORIGIN() or LENGTH() names it), so"
                         " they cannot collide here",
                         severity="info",
@@ -214,14 +227,53 @@ def check(ctx: Context) -> Iterator[Finding]:
             yield _contained(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
 
 
-def _named_in_expressions(ctx: Context) -> set[str]:
-    """Regions whose bounds an expression reads: ``ORIGIN(r)``, ``LENGTH(r)`` (a stack
-    or heap placed by symbols, ``__stack_top = ORIGIN(ram) + LENGTH(ram);``)."""
+def _used_by_includers(ctx: Context, declared: set[str]) -> set[str] | None:
+    """The regions used (``>``, ``AT>``, ``REGION_ALIAS``, ``ORIGIN()``, ``LENGTH()``)
+    by the scripts that take this file's ``declared`` regions: those that INCLUDE it,
+    and those beside it that place sections in a region only this file declares (a
+    link given `-T memory.ld -T kernel-space.ld`, as NuttX's boards are). None when
+    there is no such script (or none of them parses)."""
+    from kernlint.ldscript import ScriptSyntaxError, ast, load_script
+    from kernlint.ldscript.recognise import includers_of
+    from kernlint.project import scripts_around
+
+    around = scripts_around(ctx)
+    folder = os.path.dirname(os.path.abspath(ctx.path))
+    here = os.path.realpath(ctx.path)
+    takers = set(includers_of(ctx.path, around))
+    siblings = [
+        p
+        for p in around
+        if os.path.dirname(os.path.abspath(p)) == folder and os.path.realpath(p) != here
+    ]
+    found: set[str] | None = None
+    for path in dict.fromkeys([*takers, *siblings]):
+        try:
+            loaded = load_script(path)
+        except (ScriptSyntaxError, OSError):
+            continue
+        used = set()
+        for n in loaded.walk():
+            if isinstance(n, ast.OutputSection | ast.Overlay):
+                used |= {r for r in (n.region, n.lma_region) if r is not None}
+            elif isinstance(n, ast.RegionAlias):
+                used.add(n.region)
+        own = {n.name for n in loaded.walk() if isinstance(n, ast.MemoryRegion)}
+        if path not in takers and not (used - own) & declared:
+            continue  # a sibling with regions of its own: another link
+        found = (found or set()) | used | _named_in_expressions(loaded)
+    return found
+
+
+def _named_in_expressions(script) -> set[str]:
+    """Regions whose bounds an expression of ``script`` (a loaded script) reads:
+    ``ORIGIN(r)``, ``LENGTH(r)`` (a stack or heap placed by symbols,
+    ``__stack_top = ORIGIN(ram) + LENGTH(ram);``)."""
     from kernlint.ldscript import ast
 
     return {
         arg.value
-        for n in ctx.script.walk()
+        for n in script.walk()
         for c in ast.walk(n)
         if isinstance(c, ast.Call) and c.function.upper() in ("ORIGIN", "LENGTH")
         for arg in c.args

@@ -114,6 +114,27 @@ def _includes(path: str) -> tuple[tuple[str, str, int], ...]:
     return tuple(out)
 
 
+def includers_of(path: str, scripts: Iterable[str]) -> list[str]:
+    """Every one of ``scripts`` that INCLUDEs ``path`` (matched by file name, as
+    :func:`includer_of`), reading at most :data:`MAX_INCLUDERS` that mention it."""
+    here = os.path.realpath(path)
+    name = os.path.basename(path)
+    found: list[str] = []
+    read = 0
+    for script in scripts:
+        if read >= MAX_INCLUDERS:
+            break
+        if os.path.realpath(script) == here:
+            continue
+        text = _text(script)
+        if name not in text or "INCLUDE" not in text:
+            continue
+        read += 1
+        if any(os.path.basename(included) == name for included, _, _ in _includes(script)):
+            found.append(script)
+    return found
+
+
 def includer_of(path: str, scripts: Iterable[str]) -> tuple[str, str, bool] | None:
     """The first of ``scripts`` that INCLUDEs ``path`` (matched by file name: ld
     finds it through the build's search folders), as ``(script, context, semicolon)``:

@@ -301,3 +301,29 @@ def test_a_memory_x_that_aliases_regions_is_judged_as_it_stands(tmp_path):
         'REGION_ALIAS("REGION_TEXT", RAM);\nREGION_ALIAS("REGION_BSS", RAM);\n'
     )
     assert [f.severity for f in lint(tmp_path, text)] == ["warning"]
+
+
+def test_a_memory_file_is_judged_by_the_scripts_linked_with_it(tmp_path):
+    """NuttX's stm32f769i-disco `scripts/memory.ld` declares `dtcm` over `xsram`; the
+    build links it as `-T memory.ld -T kernel-space.ld`, and the scripts beside it place
+    nothing in `dtcm` (judged false): info. In a repository where a sibling uses `dtcm`,
+    a warning."""
+    from kernlint.engine import run, select_rules
+
+    repo = tmp_path / "repo"
+    scripts = repo / "scripts"
+    scripts.mkdir(parents=True)
+    (scripts / "memory.ld").write_text(
+        "MEMORY {\n  xsram (rwx) : ORIGIN = 0x20012000, LENGTH = 360K\n"
+        "  dtcm (rwx) : ORIGIN = 0x20000000, LENGTH = 128K\n}\n"
+    )
+    (scripts / "kernel-space.ld").write_text("SECTIONS {\n  .data : { *(.data) } > xsram\n}\n")
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    found = run([str(scripts / "memory.ld")], select_rules([RULE])).findings
+    assert [f.severity for f in found] == ["info"]
+    assert "scripts linked with it" in found[0].message
+    (scripts / "fast.ld").write_text("SECTIONS {\n  .fast : { *(.fast) } > dtcm\n}\n")
+    subprocess.run(["git", "-C", str(repo), "add", "."], check=True)
+    found = run([str(scripts / "memory.ld")], select_rules([RULE])).findings
+    assert [f.severity for f in found] == ["warning"]
