@@ -49,7 +49,9 @@ def read_pe(path: str) -> PeImage:
         import lief
     except ImportError:
         raise InputError(
-            path, "reading PE/COFF images needs LIEF (pip install 'kernlint[uefi]')"
+            path,
+            "reading PE/COFF images needs LIEF, a dependency of kernlint that is missing"
+            " here: reinstall kernlint (pip install kernlint)",
         ) from None
     _quiet(lief)
     binary = lief.PE.parse(path)
