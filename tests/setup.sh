@@ -17,6 +17,8 @@ BOOT_PKGS="qemu-system-x86 grub-pc-bin xorriso mtools"
 # gnu-efi's linker script and crt0 the gnu-efi style ones, and Debian's OVMF 2022.11
 # boots them (AAVMF on qemu-system-aarch64 the AArch64 one).
 BOOT_PKGS="$BOOT_PKGS clang gnu-efi ovmf qemu-system-arm qemu-efi-aarch64"
+# A RISC-V kernel booted with QEMU -kernel (tests/rules/test_permissions_by_loader.py).
+BOOT_PKGS="$BOOT_PKGS qemu-system-misc"
 not_installed() {
     out=""
     for p in "$@"; do
