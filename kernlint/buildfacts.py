@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 #: Exact names of build files.
@@ -414,6 +414,43 @@ def _target_specs(folders: list[str]) -> list[str]:
 def build_facts(path: str) -> BuildFacts:
     """The :class:`BuildFacts` for the input at ``path`` (a linker script, a source):
     the build files in its folder and the folders above it (to the git top level, or
-    :data:`MAX_LEVELS` folders outside git). Never raises for unreadable folders or
-    files (they count as absent). Cached per folder for the process."""
-    return _facts_of_folder(os.path.dirname(os.path.abspath(path)))
+    :data:`MAX_LEVELS` folders outside git). When a build file or run script in the
+    script's own folder links with it (`-T <its name>`), that file decides the
+    compile and link flags (:func:`_direct_linkers`). Never raises for unreadable
+    folders or files (they count as absent). Cached per folder for the process."""
+    folder = os.path.dirname(os.path.abspath(path))
+    facts = _facts_of_folder(folder)
+    direct = _direct_linkers(folder, os.path.basename(path))
+    if not direct:
+        return facts
+    data = b"\n".join(_read(f) for f in direct)
+    gc = _GC.search(data) is not None and len(_GC.findall(data)) > len(_NO_GC.findall(data))
+    return replace(
+        facts,
+        files=tuple(dict.fromkeys((*direct, *facts.files))),
+        gc_sections=gc or facts.rust,
+        function_sections=bool(_FUNCTION_SECTIONS.search(data)) or facts.rust,
+        data_sections=bool(_DATA_SECTIONS.search(data)) or facts.rust,
+    )
+
+
+@lru_cache(maxsize=256)
+def _direct_linkers(folder: str, name: str) -> tuple[str, ...]:
+    """The build files and run scripts (``*.sh``) in ``folder`` that pass the linker
+    script ``name`` with `-T` (`-T name`, `-T"$DIR/name"`, `-Wl,-T,name`): the link
+    that uses the script, whose flags say more than a build above it (coreboot's
+    `util/riscv/make-spike-elf.sh`, which wraps a flat binary with `spike-elf.ld`,
+    while the tree's top Makefile compiles coreboot itself with `-fdata-sections`)."""
+    pattern = re.compile(rb"-T[\s,=]*[\"']?[^\s\"']*?" + re.escape(name.encode()) + rb"\b")
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return ()
+    found = []
+    for n in names:
+        if not (n in BUILD_FILE_NAMES or n.endswith((*BUILD_FILE_SUFFIXES, ".sh"))):
+            continue
+        path = os.path.join(folder, n)
+        if os.path.isfile(path) and pattern.search(_read(path)):
+            found.append(path)
+    return tuple(found[:MAX_BOOT_FILES])

@@ -137,3 +137,24 @@ def test_staging_folders_are_looked_into_only_inside_git(tmp_path):
 
     _facts_of_folder.cache_clear()  # the facts of a folder are cached for the process
     assert build_facts(str(tmp_path / "k.elf")).grub_entries_for("multiboot2")
+
+
+def test_a_run_script_that_links_with_the_script_decides_its_flags(tmp_path):
+    """coreboot's `util/riscv/make-spike-elf.sh` links a flat binary with `-T
+    "$TOOL_PATH/spike-elf.ld"`; the tree's top Makefile compiles coreboot with
+    `-fdata-sections`, which says nothing of that link."""
+    _tree(
+        tmp_path,
+        {
+            "Makefile": "CFLAGS += -ffunction-sections -fdata-sections\n",
+            "util/riscv/make-spike-elf.sh": 'ld "$OBJ" -T "$TOOL_PATH/spike-elf.ld" -o x.elf\n',
+            "util/riscv/spike-elf.ld": "",
+        },
+    )
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    facts = build_facts(str(tmp_path / "util/riscv/spike-elf.ld"))
+    assert facts.known and not facts.data_sections and not facts.function_sections
+    assert facts.files[0].endswith("make-spike-elf.sh")
+    # Another script in that folder is judged by the build above.
+    other = build_facts(str(tmp_path / "util/riscv/other.ld"))
+    assert other.data_sections and other.function_sections
