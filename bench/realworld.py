@@ -245,17 +245,23 @@ def run_project(project: Project, corpus: str, kernlint: str) -> Result:
         res.status, res.detail = "missing", remark
         return res
     res.detail = remark
-    cmd = [kernlint, "check", "--format", "json", "--fail-on", "info"]
-    cmd += project.paths + project.args
+    report = lint(res, kernlint, tree, project.paths + project.args)
+    if report is not None:
+        score(res, report, tree, load_verdicts(project.slug))
+    return res
+
+
+def lint(res: Result, kernlint: str, tree: str, args: list[str]) -> dict | None:
+    """``kernlint check --format json --fail-on info ARGS`` from ``tree``: its report,
+    or None with ``res`` marked failed."""
+    cmd = [kernlint, "check", "--format", "json", "--fail-on", "info", *args]
     proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
     try:
-        report = json.loads(proc.stdout)
+        return json.loads(proc.stdout)
     except json.JSONDecodeError:
         err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
         res.status, res.detail = "failed", f"kernlint exit {proc.returncode}: {err}"
-        return res
-    score(res, report, tree, load_verdicts(project.slug))
-    return res
+        return None
 
 
 def score(res: Result, report: dict, tree: str, rows: list[dict]) -> None:
@@ -337,15 +343,9 @@ def run_kernel(kernel: Project, folder: str, kernlint: str) -> Result:
         res.status = "missing"
         res.detail = f"no built images in {tree} (build it from its own sources first)"
         return res
-    cmd = [kernlint, "check", "--format", "json", "--fail-on", "info", *images]
-    proc = subprocess.run(cmd, cwd=tree, capture_output=True, text=True)
-    try:
-        report = json.loads(proc.stdout)
-    except json.JSONDecodeError:
-        err = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-        res.status, res.detail = "failed", f"kernlint exit {proc.returncode}: {err}"
-        return res
-    score(res, report, tree, load_verdicts(kernel.slug, KERNEL_VERDICTS))
+    report = lint(res, kernlint, tree, images)
+    if report is not None:
+        score(res, report, tree, load_verdicts(kernel.slug, KERNEL_VERDICTS))
     return res
 
 

@@ -55,6 +55,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from kernlint.worktree import git_root
+
 #: Exact names of build files.
 BUILD_FILE_NAMES = frozenset(
     {
@@ -210,22 +212,10 @@ class BuildFacts:
         return tuple(e for e in self.grub_entries if e[1] == command)
 
 
-def _git_top(folder: str) -> str | None:
-    """The work tree holding ``folder`` (the first ancestor with a ``.git``), or None."""
-    here = folder
-    while True:
-        if os.path.exists(os.path.join(here, ".git")):
-            return here
-        parent = os.path.dirname(here)
-        if parent == here:
-            return None
-        here = parent
-
-
 def _folders(path: str) -> list[str]:
     """The folder of ``path`` and those above it that the build may live in."""
     folder = os.path.dirname(os.path.abspath(path))
-    top = _git_top(folder)
+    top = git_root(folder)
     out = []
     here = folder
     while True:
@@ -372,7 +362,7 @@ def _facts_of_folder(folder: str) -> BuildFacts:
             gc = True
         fsec = fsec or bool(_FUNCTION_SECTIONS.search(data))
         dsec = dsec or bool(_DATA_SECTIONS.search(data))
-    in_git = _git_top(folder) is not None
+    in_git = git_root(folder) is not None
     return BuildFacts(
         tuple(files),
         rust,

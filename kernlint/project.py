@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from kernlint.worktree import git_root
+
 if TYPE_CHECKING:
     from kernlint.config import Config
     from kernlint.ldscript import LoadedScript
@@ -438,20 +440,6 @@ def _distance(script: str, here: str) -> tuple[int, int]:
         n += 1
     shared = len((set(a[n:]) & set(b[n:])) - _GENERIC_FOLDERS)
     return -shared, (len(b) - n) + (len(a) - n)
-
-
-@lru_cache(maxsize=256)
-def git_root(directory: str) -> str | None:
-    """The work tree holding ``directory``: the nearest folder upwards with a ``.git``
-    entry (a directory, or the file of a linked work tree), or None."""
-    d = os.path.abspath(directory)
-    while True:
-        if os.path.exists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
 
 
 def _ls_scripts(root: str) -> tuple[str, ...]:

@@ -134,8 +134,10 @@ def test_staging_folders_are_looked_into_only_inside_git(tmp_path):
     assert not build_facts(str(tmp_path / "k.elf")).grub_entries
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     from kernlint.buildfacts import _facts_of_folder
+    from kernlint.worktree import git_root
 
     _facts_of_folder.cache_clear()  # the facts of a folder are cached for the process
+    git_root.cache_clear()  # and so is the work tree a folder is in
     assert build_facts(str(tmp_path / "k.elf")).grub_entries_for("multiboot2")
 
 

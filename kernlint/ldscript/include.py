@@ -154,16 +154,11 @@ def _inside(path: str, roots: Sequence[str]) -> bool:
 
 
 def repository_root(path: str | os.PathLike[str]) -> str | None:
-    """The git work tree holding ``path``: the nearest folder upwards with a ``.git``
-    entry (a directory, or the file of a linked work tree), or None."""
-    d = os.path.dirname(os.path.abspath(path))
-    while True:
-        if os.path.exists(os.path.join(d, ".git")):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    """The git work tree holding the file ``path`` (:func:`kernlint.worktree.git_root`
+    of its folder), or None."""
+    from kernlint.worktree import git_root
+
+    return git_root(os.path.dirname(os.path.abspath(path)))
 
 
 def _search_dirs_of(script: ast.Script, cwd: Path) -> list[Path]:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -114,32 +114,11 @@ def _includes(path: str) -> tuple[tuple[str, str, int], ...]:
     return tuple(out)
 
 
-def includers_of(path: str, scripts: Iterable[str]) -> list[str]:
-    """Every one of ``scripts`` that INCLUDEs ``path`` (matched by file name, as
-    :func:`includer_of`), reading at most :data:`MAX_INCLUDERS` that mention it."""
-    here = os.path.realpath(path)
-    name = os.path.basename(path)
-    found: list[str] = []
-    read = 0
-    for script in scripts:
-        if read >= MAX_INCLUDERS:
-            break
-        if os.path.realpath(script) == here:
-            continue
-        text = _text(script)
-        if name not in text or "INCLUDE" not in text:
-            continue
-        read += 1
-        if any(os.path.basename(included) == name for included, _, _ in _includes(script)):
-            found.append(script)
-    return found
-
-
-def includer_of(path: str, scripts: Iterable[str]) -> tuple[str, str, bool] | None:
-    """The first of ``scripts`` that INCLUDEs ``path`` (matched by file name: ld
-    finds it through the build's search folders), as ``(script, context, semicolon)``:
-    the context the INCLUDE stands in, and whether a ``;`` follows it. None if none
-    does. Reads at most :data:`MAX_INCLUDERS` scripts that mention the name."""
+def _including(path: str, scripts: Iterable[str]) -> Iterator[tuple[str, str, bool]]:
+    """``(script, context, semicolon)`` for each of ``scripts`` that INCLUDEs ``path``
+    (matched by file name: ld finds it through the build's search folders): the
+    context the INCLUDE stands in, and whether a ``;`` follows it. Reads at most
+    :data:`MAX_INCLUDERS` scripts that mention the name."""
     here = os.path.realpath(path)
     name = os.path.basename(path)
     read = 0
@@ -154,9 +133,19 @@ def includer_of(path: str, scripts: Iterable[str]) -> tuple[str, str, bool] | No
         read += 1
         for included, context, end in _includes(script):
             if os.path.basename(included) == name:
-                semicolon = text[end : end + 64].lstrip().startswith(";")
-                return script, context, semicolon
-    return None
+                yield script, context, text[end : end + 64].lstrip().startswith(";")
+                break
+
+
+def includers_of(path: str, scripts: Iterable[str]) -> list[str]:
+    """Every one of ``scripts`` that INCLUDEs ``path`` (see :func:`_including`)."""
+    return [script for script, _, _ in _including(path, scripts)]
+
+
+def includer_of(path: str, scripts: Iterable[str]) -> tuple[str, str, bool] | None:
+    """The first of ``scripts`` that INCLUDEs ``path``, as ``(script, context,
+    semicolon)`` (see :func:`_including`), or None if none does."""
+    return next(_including(path, scripts), None)
 
 
 def fragment(

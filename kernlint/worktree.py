@@ -1,0 +1,23 @@
+"""The git work tree an input lives in: the one place that answers it, for the project
+context (:mod:`kernlint.project`), the build facts (:mod:`kernlint.buildfacts`) and
+INCLUDE confinement (:mod:`kernlint.ldscript.include`)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+
+@lru_cache(maxsize=256)
+def git_root(directory: str) -> str | None:
+    """The work tree holding ``directory``: the nearest folder upwards (``directory``
+    itself included) with a ``.git`` entry — a directory, or the file of a linked work
+    tree — or None. Only the file system is read (no git process)."""
+    d = os.path.abspath(directory)
+    while True:
+        if os.path.exists(os.path.join(d, ".git")):
+            return d
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
