@@ -401,6 +401,36 @@ def _flat_protocol(config: Config, path: str) -> bool:
     return config.protocol_for(path) == MULTIBOOT1
 
 
+class _LazyProject:
+    """Stands for the run's :class:`kernlint.project.Project`: the scripts the engine
+    offers are kept, and the project (and its module) is made on the first attribute a
+    rule reads, with them offered to it."""
+
+    __slots__ = ("_args", "_offers", "_real")
+
+    def __init__(self, *args) -> None:
+        self._args = args
+        self._offers: list[tuple] = []
+        self._real = None
+
+    def offer(self, *args) -> None:
+        """:meth:`kernlint.project.Project.offer`, kept until the project is made."""
+        if self._real is None:
+            self._offers.append(args)
+        else:
+            self._real.offer(*args)
+
+    def __getattr__(self, name: str):
+        if self._real is None:
+            from kernlint.project import Project
+
+            self._real = Project(*self._args)
+            for args in self._offers:
+                self._real.offer(*args)
+            self._offers.clear()
+        return getattr(self._real, name)
+
+
 def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -> RunResult:
     """Lint ``paths`` (files and directories) with ``rules``."""
     config = config or Config()
@@ -408,12 +438,11 @@ def run(paths: list[str], rules: Iterable[Rule], config: Config | None = None) -
     findings: list[Finding] = []
     skipped: list[tuple[str, str]] = []
     files = 0
-    from kernlint.project import Project
-
     targets = list(expand(paths))
     # The run's project context: reads nothing until a rule asks (KL601, KL602, KL101
-    # and KL102 on objects ask where the linker scripts put a section).
-    project = Project(
+    # and KL102 on objects ask where the linker scripts put a section), and is not even
+    # imported until then (a script-only run never asks: bench/scripts.py).
+    project = _LazyProject(
         tuple(t.path for t in targets if t.kind == SCRIPT and t.explicit),
         config,
         tuple(t.path for t in targets if t.kind == SCRIPT and not t.explicit),

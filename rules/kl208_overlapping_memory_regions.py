@@ -182,19 +182,22 @@ def check(ctx: Context) -> Iterator[Finding]:
     aliased = {n.region for n in ctx.script.walk() if isinstance(n, ast.RegionAlias)}
     named = used | aliased | _named_in_expressions(ctx.script)
     where = "this script"
-    if not used and not aliased:
-        # A MEMORY file the repository's scripts INCLUDE, or that scripts beside it
-        # use: what they place decides (NuttX's stm32f769i-disco `memory.ld`, linked
-        # with kernel-space.ld or user-space.ld, neither of which uses `dtcm`).
-        by_includers = _used_by_includers(ctx, set(regions))
-        if by_includers is not None:
-            used, named = by_includers, by_includers | named
-            where = "this script or the scripts linked with it"
+    looked = False
     for i, (node, anchor, start, end) in enumerate(seen):
         for other, other_anchor, o_start, o_end in seen[:i]:
             low, high = max(start, o_start), min(end, o_end)
             if low >= high:
                 continue
+            if not looked and not used and not aliased:
+                # A MEMORY file the repository's scripts INCLUDE, or that scripts beside
+                # it use: what they place decides (NuttX's stm32f769i-disco `memory.ld`,
+                # linked with kernel-space.ld or user-space.ld, neither of which uses
+                # `dtcm`). Read only once an overlap needs it.
+                looked = True
+                by_includers = _used_by_includers(ctx, set(regions))
+                if by_includers is not None:
+                    used, named = by_includers, by_includers | named
+                    where = "this script or the scripts linked with it"
             inner = _containment((start, end), (o_start, o_end))
             if inner is None:
                 f = _finding(node, anchor, (start, end), other, other_anchor, (o_start, o_end))
