@@ -85,3 +85,20 @@ def test_artifacts_hook_lints_configured_targets(tmp_path, home):
     run = try_repo(repo, "kernlint-artifacts", "--hook-stage", "manual", home=home)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "build/kernel.elf: section .bootcode (0x100000): KL101" in run.stdout
+
+
+def test_the_hook_passes_every_script_and_template_name():
+    """The `kernlint` hook's `files` pattern lets through every linker-script and
+    template ending kernlint reads (kernlint.classify), and the assembly sources."""
+    import re
+
+    import yaml
+
+    from kernlint.classify import SCRIPT_SUFFIXES
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    files = re.compile(next(h for h in hooks if h["id"] == "kernlint")["files"])
+    for suffix in (*SCRIPT_SUFFIXES, ".S", ".s", ".asm", ".nasm", ".rs"):
+        assert files.search("arch/x86/kernel" + suffix), suffix
+    for other in ("Makefile.in", "config.h.in", "README.template", "kernel.c"):
+        assert not files.search(other), other
