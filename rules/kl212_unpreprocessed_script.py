@@ -200,7 +200,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     found_markers = markers(text, frozenset(d.line for d in found_directives))
     if not found_directives and not found_markers:
         return
-    if ctx.preprocessed is not None:
+    if ctx.preprocessed is not None and ctx.preprocessed.command:
         reason = "it is what the configured preprocessor made of the template"
     else:
         reason = handed_to_ld(ctx.path, text, ctx.config)

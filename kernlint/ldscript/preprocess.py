@@ -122,6 +122,9 @@ class Preprocessed:
     output: str
     lines: LineMap
     command: tuple[str, ...]
+    #: The path findings mapped to the template are reported at, when that is not the
+    #: input itself (a generated script's template, :func:`generated_from`).
+    report_at: str | None = None
 
     def _is_template(self, file: str, cwd: str) -> bool:
         path = file if os.path.isabs(file) else os.path.join(cwd, file)
@@ -164,7 +167,8 @@ class Preprocessed:
             loc, line=line, column=max(column, 1), end_line=line, end_column=end or None
         )
         message = self._map_mentions(finding.message, cwd) + note
-        return replace(finding, message=message, location=location)
+        mapped = replace(finding, message=message, location=location)
+        return mapped if self.report_at is None else replace(mapped, path=self.report_at)
 
     def _map_mentions(self, message: str, cwd: str) -> str:
         """``message`` with the output lines it names (``line 83``, ``opened at 4:3``)
@@ -241,6 +245,45 @@ def _error_location(message: str, template: str) -> tuple[int, int]:
     name = re.escape(os.path.basename(template))
     m = re.search(rf"{name}:(\d+):(?:(\d+):)?", message)
     return (int(m.group(1)), int(m.group(2) or 1)) if m else (1, 1)
+
+
+def generated_from(path: str, text: str) -> Preprocessed | None:
+    """For a script a build generated with cpp without ``-P`` (its ``text`` holds line
+    markers, ``# 1 "arch/x86/kernel/vmlinux.lds.S"``): the :class:`Preprocessed` that
+    maps findings on it back to the template the first marker names, when that file is
+    found (as written, from the current directory, or from the generated file's folder
+    or one of the five above it) and is not ``path`` itself; else None (findings stay
+    at the generated file).
+    Issue #13 item 4; the markers' format is cpp's (GNU cpp manual, "Preprocessor
+    Output")."""
+    if '"' not in text or "#" not in text:
+        return None
+    lines = line_map(text)
+    main = next((o.file for o in lines.origins if o is not None and not o.via), None)
+    if main is None or main.startswith("<"):
+        return None
+    here = os.path.dirname(os.path.abspath(path))
+    # The build ran cpp from some folder above the output (make's top, or the folder an
+    # out-of-tree build dir sits in): try the folders up from the generated file.
+    ups = [here]
+    while len(ups) < 6 and os.path.dirname(ups[-1]) != ups[-1]:
+        ups.append(os.path.dirname(ups[-1]))
+    places = [main, os.path.join(os.getcwd(), main), *(os.path.join(u, main) for u in ups)]
+    for candidate in dict.fromkeys(places):
+        if not os.path.isfile(candidate):
+            continue
+        try:
+            if os.path.samefile(candidate, path):
+                return None
+            with open(candidate, encoding="utf-8", errors="replace") as f:
+                template_text = f.read(4 << 20)
+        except OSError:
+            continue
+        shown = os.path.relpath(candidate) if not os.path.isabs(main) else candidate
+        return Preprocessed(
+            os.path.abspath(candidate), template_text, text, lines, (), report_at=shown
+        )
+    return None
 
 
 def preprocessed_context(path: str, text: str, config: Config, command: tuple[str, ...]) -> Context:
