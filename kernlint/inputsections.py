@@ -44,14 +44,9 @@ def _candidate_scripts(ctx: Context) -> list[str]:
     if ctx.project is not None:
         paths += list(ctx.project.run_scripts)
         paths += list(ctx.project.repository_scripts(ctx.path))
-    seen: set[str] = set()
-    out = []
-    for p in paths:
-        key = os.path.realpath(p)
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out[:MAX_SCRIPTS]
+    from kernlint.worktree import unique_paths
+
+    return unique_paths(paths)[:MAX_SCRIPTS]
 
 
 def input_origin(ctx: Context, output: str) -> InputOrigin | None:

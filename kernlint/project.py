@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from kernlint.worktree import git_root
+from kernlint.worktree import git_root, unique_paths
 
 if TYPE_CHECKING:
     from kernlint.config import Config
@@ -231,14 +231,7 @@ class Project:
             from kernlint.classify import SCRIPT_SUFFIXES
 
             paths += [p for p in self.config.target_paths() if p.endswith(SCRIPT_SUFFIXES)]
-        seen: set[str] = set()
-        out = []
-        for p in paths:
-            key = os.path.realpath(p)
-            if key not in seen:
-                seen.add(key)
-                out.append(p)
-        return out
+        return unique_paths(paths)
 
     def repository_scripts(self, path: str) -> tuple[str, ...]:
         """The tracked linker scripts (and templates) of the git repository holding
