@@ -68,6 +68,7 @@ SECTIONS {
 from collections.abc import Iterator
 
 from kernlint.context import IMAGE, Context
+from kernlint.elf.facts import sections_in
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
 
@@ -103,11 +104,7 @@ def check(ctx: Context) -> Iterator[Finding]:
     image = ctx.image
     for seg in image.load_segments:
         if seg.is_rwx:
-            names = [
-                s.name
-                for s in image.sections
-                if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend
-            ]
+            names = sections_in(image, seg)
             held = f" (holds {', '.join(names[:4])}{', ...' if len(names) > 4 else ''})"
             message = f"{image.segment_label(seg)} is readable, writable and executable" + (
                 held if names else ""

@@ -70,6 +70,7 @@ from typing import TYPE_CHECKING
 from kernlint.boot.protocol import MULTIBOOT1, MULTIBOOT2
 from kernlint.context import IMAGE, Context
 from kernlint.elf.constants import EM_X86_64, PT_LOAD, p_flags_text, p_type_name
+from kernlint.elf.facts import sections_in
 from kernlint.finding import Finding, Location
 from kernlint.logpattern import LogPattern
 
@@ -270,9 +271,5 @@ def _label(image: Image, seg: Segment) -> str:
 
 
 def _sections_in(image: Image, seg: Segment) -> list[str]:
-    names = [
-        s.name
-        for s in image.sections
-        if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend
-    ]
+    names = sections_in(image, seg)
     return names[:5] + (["..."] if len(names) > 5 else [])

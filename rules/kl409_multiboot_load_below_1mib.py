@@ -64,6 +64,7 @@ from collections.abc import Iterator
 
 from kernlint.boot.protocol import MULTIBOOT1, MULTIBOOT2, PVH
 from kernlint.context import IMAGE, Context
+from kernlint.elf.facts import sections_in
 from kernlint.finding import Finding, Location
 
 ID = "KL409"
@@ -112,11 +113,7 @@ def check(ctx: Context) -> Iterator[Finding]:
                 "; QEMU -kernel writes its memory map and Multiboot information at"
                 f" {QEMU_MBI[0]:#x}-{QEMU_MBI[1] - 1:#x}, inside it"
             )
-        names = [
-            s.name
-            for s in image.sections
-            if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend
-        ]
+        names = sections_in(image, seg)
         holds = (
             f", holding {', '.join(names[:4])}{', ...' if len(names) > 4 else ''}," if names else ""
         )

@@ -90,6 +90,7 @@ from typing import TYPE_CHECKING
 
 from kernlint.boot.protocol import MULTIBOOT1, MULTIBOOT2
 from kernlint.context import FLAT_KERNEL, IMAGE, Context
+from kernlint.elf.facts import sections_in
 from kernlint.finding import Finding, Location
 
 if TYPE_CHECKING:
@@ -225,11 +226,7 @@ def _describe(image: Image, segs: list[Segment]) -> str:
     parts = []
     for seg in segs:
         how = "p_paddr = p_vaddr: no AT()" if seg.p_paddr == seg.p_vaddr else "set by AT()"
-        names = [
-            s.name
-            for s in image.sections
-            if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend
-        ]
+        names = sections_in(image, seg)
         holds = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "") or "no section"
         parts.append(
             f"{image.segment_label(seg)} is loaded at physical {seg.p_paddr:#x}-{seg.pend:#x}"

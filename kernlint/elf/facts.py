@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from kernlint.elf.constants import ET_DYN, ET_EXEC
 
 if TYPE_CHECKING:
-    from kernlint.elf.model import Image, Section
+    from kernlint.elf.model import Image, Section, Segment
 
 
 def is_executable_file(image: Image) -> bool:
@@ -28,6 +28,17 @@ def function_names(image: Image, section: Section, limit: int = 3) -> list[str]:
     """Up to ``limit`` names of ``STT_FUNC`` symbols defined in ``section``."""
     indexes = image.symbols.functions_by_section.get(section.index, [])
     return [image.symbols.symbol(i).name for i in indexes[:limit]]
+
+
+def sections_in(image: Image, seg: Segment) -> list[str]:
+    """Names of the allocated, non-empty sections whose address lies in ``seg``'s
+    virtual range ``[p_vaddr, p_vaddr + p_memsz)``, in section header order (gABI
+    "Program Header": the sections a segment holds)."""
+    return [
+        s.name
+        for s in image.sections
+        if s.is_alloc and s.sh_size and seg.p_vaddr <= s.sh_addr < seg.vend
+    ]
 
 
 def quoted(names: list[str]) -> str:
