@@ -111,16 +111,5 @@ def _symbol_name(image, link: int, index: int) -> str:
     symtab = image.sections[link]
     if symtab.sh_type != SHT_DYNSYM or symtab.sh_link >= len(image.sections):
         return ""
-    from kernlint.elf.symbols import SymbolTable
-
-    strtab = image.sections[symtab.sh_link]
-    table = SymbolTable.from_bytes(
-        ei_class=image.header.ei_class,
-        little_endian=image.header.ei_data == "little",
-        data=image.reader.read_bytes(symtab.sh_offset, symtab.sh_size),
-        strtab=image.reader.read_bytes(strtab.sh_offset, strtab.sh_size),
-        shndx=None,
-        section=symtab,
-        path=image.path,
-    )
+    table = image.reader.symbol_table(symtab)
     return table.symbol(index).name if index < len(table) else ""

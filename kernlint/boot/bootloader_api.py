@@ -405,24 +405,13 @@ def _rela_section(image: Image, vaddr: int) -> Section | None:
 def _symbol_name(image: Image, section: Section | None, index: int) -> str:
     """The name of dynamic symbol ``index`` (through the relocation section's
     ``sh_link``), or ``#index``."""
-    from kernlint.elf.symbols import SymbolTable
-
     if section is None or not 0 < section.sh_link < len(image.sections):
         return f"#{index}"
     symtab = image.sections[section.sh_link]
     if not 0 < symtab.sh_link < len(image.sections) or not symtab.sh_size:
         return f"#{index}"
-    strtab = image.sections[symtab.sh_link]
     try:
-        table = SymbolTable.from_bytes(
-            ei_class=image.header.ei_class,
-            little_endian=image.header.ei_data == "little",
-            data=image.reader.read_bytes(symtab.sh_offset, symtab.sh_size),
-            strtab=image.reader.read_bytes(strtab.sh_offset, strtab.sh_size),
-            shndx=None,
-            section=symtab,
-            path=image.path,
-        )
+        table = image.reader.symbol_table(symtab)
     except Exception:  # a smashed .dynsym only costs the name
         return f"#{index}"
     if index >= len(table):

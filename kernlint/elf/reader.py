@@ -364,14 +364,16 @@ class ElfReader:
 
     # -- lazily read facts -----------------------------------------------------------
 
-    def symbol_table(self) -> SymbolTable:
-        """The ``SHT_SYMTAB`` section's symbols, else ``SHT_DYNSYM``'s, else an empty table.
-        Raises InputError when the table or its string table is malformed."""
+    def symbol_table(self, symtab: Section | None = None) -> SymbolTable:
+        """The symbols of section ``symtab`` (a ``.symtab`` or ``.dynsym``), by default
+        the ``SHT_SYMTAB`` section's, else ``SHT_DYNSYM``'s, else an empty table. Raises
+        InputError when the table or its string table is malformed."""
         from kernlint.elf.symbols import SymbolTable
 
         header = self.header
-        symtab = next((s for s in self._sections if s.sh_type == SHT_SYMTAB), None)
-        symtab = symtab or next((s for s in self._sections if s.sh_type == SHT_DYNSYM), None)
+        if symtab is None:
+            symtab = next((s for s in self._sections if s.sh_type == SHT_SYMTAB), None)
+            symtab = symtab or next((s for s in self._sections if s.sh_type == SHT_DYNSYM), None)
         if symtab is None:
             return SymbolTable.empty(header.ei_class)
         if symtab.sh_link >= len(self._sections):
